@@ -1,0 +1,21 @@
+-- Claim diagnoses, one row per code position that holds a code.
+with
+
+claims as (
+    select * from {{ ref('stg_raw__medical_claim') }}
+),
+
+unpivoted as (
+    {%- for i in range(1, 26) %}
+    select person_id, claim_line_start_date as service_date, diagnosis_code_{{ i }} as diagnosis_code
+    from claims
+    where diagnosis_code_{{ i }} is not null and diagnosis_code_{{ i }} <> ''
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+final as (
+    select distinct person_id, service_date, diagnosis_code from unpivoted
+)
+
+select * from final

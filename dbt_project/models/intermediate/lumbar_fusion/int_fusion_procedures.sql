@@ -1,0 +1,75 @@
+-- Every claim line that documents a primary lumbar fusion: CPT on professional
+-- lines, ICD-10-PCS (root operation Fusion, lumbar joints) on institutional ones.
+with
+
+claims as (
+    select * from {{ ref('stg_raw__medical_claim') }}
+),
+
+fusion_codes as (
+    select * from {{ ref('lumbar_fusion') }}
+    -- Add-on codes never start an episode.
+    where role = 'primary'
+),
+
+professional as (
+    select
+        claims.person_id,
+        claims.member_id,
+        claims.payer_key,
+        claims.payer,
+        claims.claim_line_start_date as procedure_date,
+        claims.hcpcs_code as procedure_code,
+        'CPT' as code_system,
+        claims.rendering_npi,
+        -- Assistant-at-surgery lines are part of the episode but do not name its surgeon.
+        case when {% for i in range(1, 6) -%}
+            claims.hcpcs_modifier_{{ i }} in ('80', '81', '82', 'AS'){% if not loop.last %} or {% endif %}
+            {%- endfor %}
+            then true else false end as is_assistant
+    from claims
+    inner join fusion_codes
+        on claims.hcpcs_code = fusion_codes.code
+        and fusion_codes.code_system = 'CPT'
+    -- measure.md: CPT codes count on professional lines; a file without claim_type is professional.
+    where coalesce(claims.claim_type, 'professional') = 'professional'
+),
+
+institutional_codes as (
+    {%- for i in range(1, 26) %}
+    select
+        person_id, member_id, payer_key, payer, claim_line_start_date,
+        procedure_code_{{ i }} as procedure_code,
+        procedure_date_{{ i }} as procedure_date
+    from claims
+    where procedure_code_{{ i }} like '0SG%'
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+institutional as (
+    select
+        codes.person_id,
+        codes.member_id,
+        codes.payer_key,
+        codes.payer,
+        -- A PCS code without its procedure date falls back to the claim line's date.
+        coalesce(codes.procedure_date, codes.claim_line_start_date) as procedure_date,
+        codes.procedure_code,
+        'ICD-10-PCS' as code_system,
+        cast(null as {{ dbt.type_string() }}) as rendering_npi,
+        false as is_assistant
+    from institutional_codes as codes
+    inner join fusion_codes
+        on codes.procedure_code like fusion_codes.code || '%'
+        and fusion_codes.code_system = 'ICD-10-PCS'
+),
+
+final as (
+    select * from professional
+    union all
+    select * from institutional
+)
+
+select * from final
+where procedure_date <= {{ as_of_date() }}

@@ -1,0 +1,81 @@
+"""The `g2139` command: run the nightly job in process, or write demo data."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+# Offline and private whatever the caller's environment says (DEVELOPERS.md).
+QUIET_ENVIRONMENT = {
+    "DAGSTER_DISABLE_TELEMETRY": "1",
+    "DO_NOT_TRACK": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="g2139", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="ingest, build, check and publish (the nightly job)")
+    run.add_argument("--landing", help="landing folder (G2139_LANDING_DIR, default data/landing)")
+    run.add_argument("--output", help="publication folder (G2139_OUTPUT_DIR, default data/published)")
+    run.add_argument("--warehouse", help="DuckDB file (G2139_WAREHOUSE, default data/warehouse.duckdb)")
+    run.add_argument("--as-of", help="YYYY-MM-DD (G2139_AS_OF, default today)")
+    run.add_argument(
+        "--performance-year", help="YYYY (G2139_PERFORMANCE_YEAR, default the as-of year)"
+    )
+
+    demo = commands.add_parser("demo-data", help="write a synthetic landing folder")
+    demo.add_argument("--out", required=True, type=Path, help="landing folder to write")
+    demo.add_argument("--people", type=int, default=None, help="number of people")
+    demo.add_argument("--seed", type=int, default=None, help="random seed")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    for name, value in QUIET_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    if args.command == "demo-data":
+        return _demo_data(args)
+    return _run(args)
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from orchestration.demo_data import DEFAULT_PEOPLE, DEFAULT_SEED, write_demo_landing
+
+    people = DEFAULT_PEOPLE if args.people is None else args.people
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    counts = write_demo_landing(args.out, people=people, seed=seed)
+    rows = ", ".join(f"{table}: {count}" for table, count in counts.items())
+    print(f"demo landing folder written to {args.out.resolve()} ({people} people, seed {seed}; {rows})")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from orchestration.pipeline import run_pipeline
+    from orchestration.resources import SettingsError, resolve_settings
+
+    try:
+        settings = resolve_settings(
+            landing=args.landing,
+            output=args.output,
+            warehouse=args.warehouse,
+            as_of=args.as_of,
+            performance_year=args.performance_year,
+        )
+    except SettingsError as error:
+        print(f"g2139: {error}", file=sys.stderr)
+        return 2
+    outcome = run_pipeline(settings)
+    for line in outcome.report_lines():
+        print(line, file=sys.stdout if outcome.success else sys.stderr)
+    return 0 if outcome.success else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

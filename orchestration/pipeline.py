@@ -1,0 +1,115 @@
+"""Running the nightly job in process: what `g2139 run` and the benchmark call."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration.resources import RunSettings
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def ensure_dbt_manifest() -> Path:
+    """`@dbt_assets` needs a manifest at import; setup makes it, this is the fallback."""
+    if not MANIFEST.exists():
+        from dbt.cli.main import dbtRunner
+
+        result = dbtRunner().invoke(
+            ["parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+        )
+        if not result.success or not MANIFEST.exists():
+            raise RuntimeError(f"dbt parse failed: cannot build {MANIFEST}")
+    return MANIFEST
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    settings: RunSettings
+    run_id: str
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    payer_rows: list[tuple] = field(default_factory=list)
+
+    def report_lines(self) -> list[str]:
+        if not self.success:
+            return ["g2139 run failed; nothing was published.", *(f"  - {f}" for f in self.failures)]
+        lines = [f"g2139 run {self.run_id} as of {self.settings.as_of_date}, "
+                 f"performance year {self.settings.performance_year}:"]
+        for payer, episodes, rate, g2139 in self.payer_rows:
+            shown = "n/a" if rate is None else f"{float(rate):.1%}"
+            lines.append(
+                f"  {payer:<9} episodes {episodes:>7}  performance rate {shown:>6}  G2139 {g2139:>6}"
+            )
+        lines.append(f"warehouse: {self.settings.warehouse}")
+        return lines
+
+
+def _step_seconds(instance, run_id: str) -> dict[str, float]:
+    """Wall seconds per step, from the step start/end events of the run's event log."""
+    started: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+            seconds[event.step_key] = round(entry.timestamp - started[event.step_key], 3)
+    return seconds
+
+
+def _failures(result) -> list[str]:
+    messages = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.step_failure_data.error
+            # The root cause (a LandingError, a dbt failure) is what the user can act on.
+            while error.cause is not None:
+                error = error.cause
+            messages.append(f"{event.step_key}: {error.message.strip()}")
+    return messages or ["the run failed before any step ran"]
+
+
+def _payer_rows(warehouse: Path) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "select payer, episodes, performance_rate, g2139 from marts.payer_summary order by payer"
+        ).fetchall()
+
+
+def run_pipeline(settings: RunSettings) -> RunOutcome:
+    """Runs the nightly job in this process (steps in order, one DuckDB writer)."""
+    for name, value in (("DAGSTER_DISABLE_TELEMETRY", "1"), ("DO_NOT_TRACK", "1")):
+        os.environ.setdefault(name, value)
+    ensure_dbt_manifest()
+    import dagster as dg
+
+    from orchestration.definitions import NIGHTLY_JOB, build_definitions
+    from orchestration.resources import G2139Settings
+
+    resource = G2139Settings(
+        landing_dir=str(settings.landing_dir),
+        output_dir=str(settings.output_dir),
+        warehouse=str(settings.warehouse),
+        as_of=settings.as_of_date.isoformat(),
+        performance_year=settings.performance_year,
+    )
+    job = build_definitions(resource).resolve_job_def(NIGHTLY_JOB)
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        step_seconds = _step_seconds(instance, result.run_id)
+    outcome = RunOutcome(
+        success=result.success, settings=settings, run_id=result.run_id, step_seconds=step_seconds
+    )
+    if result.success:
+        outcome.payer_rows = _payer_rows(settings.warehouse)
+    else:
+        outcome.failures = _failures(result)
+    return outcome
