@@ -1,0 +1,63 @@
+"""Settings: explicit value, else environment variable, else the contract's default."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from orchestration.resources import SettingsError, resolve_settings
+
+TODAY = date(2026, 11, 27)
+
+
+def test_defaults_follow_the_data_contract(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = resolve_settings(environ={}, today=TODAY)
+    assert settings.landing_dir == tmp_path / "data" / "landing"
+    assert settings.output_dir == tmp_path / "data" / "published"
+    assert settings.warehouse == tmp_path / "data" / "warehouse.duckdb"
+    assert settings.as_of_date == TODAY
+    assert settings.performance_year == 2026
+
+
+def test_environment_overrides_defaults_and_options_override_environment(tmp_path):
+    environ = {
+        "G2139_LANDING_DIR": str(tmp_path / "env_landing"),
+        "G2139_AS_OF": "2025-03-01",
+        "G2139_PERFORMANCE_YEAR": "2024",
+    }
+    from_env = resolve_settings(environ=environ, today=TODAY)
+    assert from_env.landing_dir == tmp_path / "env_landing"
+    assert (from_env.as_of_date, from_env.performance_year) == (date(2025, 3, 1), 2024)
+
+    explicit = resolve_settings(
+        landing=str(tmp_path / "cli"), as_of="2026-01-02", performance_year="2027", environ=environ
+    )
+    assert explicit.landing_dir == tmp_path / "cli"
+    assert (explicit.as_of_date, explicit.performance_year) == (date(2026, 1, 2), 2027)
+
+
+def test_performance_year_defaults_to_the_as_of_year():
+    assert resolve_settings(as_of="2025-12-31", environ={}).performance_year == 2025
+
+
+def test_denominator_period_of_a_performance_year():
+    settings = resolve_settings(as_of="2026-11-27", environ={})
+    assert (settings.period_start, settings.period_end) == (date(2024, 10, 1), date(2025, 9, 30))
+
+
+@pytest.mark.parametrize(("field", "value", "names"), [
+    ("as_of", "27/11/2026", "G2139_AS_OF"),
+    ("performance_year", "twenty", "G2139_PERFORMANCE_YEAR"),
+])
+def test_unusable_setting_names_option_and_variable(field, value, names):
+    with pytest.raises(SettingsError, match=names):
+        resolve_settings(**{field: value}, environ={})
+
+
+def test_relative_paths_become_absolute():
+    settings = resolve_settings(warehouse="w.duckdb", environ={})
+    assert settings.warehouse.is_absolute() and settings.warehouse.name == "w.duckdb"
+    assert settings.warehouse.parent == Path.cwd()
