@@ -8,7 +8,9 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.checks import publication_checks
 from orchestration.ingest import ingest_assets
+from orchestration.publish import payer_feeds
 from orchestration.resources import G2139Settings
 from orchestration.transform import dbt_project, measure_dbt_assets
 
@@ -31,7 +33,8 @@ nightly_job = dg.define_asset_job(
 def build_definitions(settings: G2139Settings | None = None) -> dg.Definitions:
     """The code location; `g2139 run` passes explicit settings, Dagster uses the environment."""
     return dg.Definitions(
-        assets=[*ingest_assets, measure_dbt_assets],
+        assets=[*ingest_assets, measure_dbt_assets, payer_feeds],
+        asset_checks=publication_checks,
         jobs=[nightly_job],
         schedules=[
             dg.ScheduleDefinition(job=nightly_job, cron_schedule="0 2 * * *", name="nightly_02h")

@@ -46,6 +46,7 @@ class RunOutcome:
             lines.append(
                 f"  {payer:<9} episodes {episodes:>7}  performance rate {shown:>6}  G2139 {g2139:>6}"
             )
+        lines.append(f"published: {self.settings.output_dir / str(self.settings.performance_year)}")
         lines.append(f"warehouse: {self.settings.warehouse}")
         return lines
 
@@ -68,7 +69,11 @@ def _step_seconds(instance, run_id: str) -> dict[str, float]:
 def _failures(result) -> list[str]:
     messages = []
     for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                messages.append(f"check {evaluation.check_name} failed: {evaluation.description}")
+        elif event.event_type_value == "STEP_FAILURE":
             error = event.step_failure_data.error
             # The root cause (a LandingError, a dbt failure) is what the user can act on.
             while error.cause is not None:
