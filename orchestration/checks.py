@@ -225,7 +225,9 @@ def payer_summary_expectations(
 ) -> dg.AssetCheckResult:
     settings = g2139.settings()
     episodes, summary = read_frames(settings.warehouse)
-    results = results_dir_for(settings, context.op_execution_context.run_id) / "asset_checks" / "payer_summary"
+    results = (
+        results_dir_for(settings, context.op_execution_context.run_id) / "asset_checks" / "payer_summary"
+    )
     return _check_result(validate([summary_suites(summary, episodes)], results))
 
 

@@ -25,9 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--output", help="publication folder (G2139_OUTPUT_DIR, default data/published)")
     run.add_argument("--warehouse", help="DuckDB file (G2139_WAREHOUSE, default data/warehouse.duckdb)")
     run.add_argument("--as-of", help="YYYY-MM-DD (G2139_AS_OF, default today)")
-    run.add_argument(
-        "--performance-year", help="YYYY (G2139_PERFORMANCE_YEAR, default the as-of year)"
-    )
+    run.add_argument("--performance-year", help="YYYY (G2139_PERFORMANCE_YEAR, default the as-of year)")
 
     demo = commands.add_parser("demo-data", help="write a synthetic landing folder")
     demo.add_argument("--out", required=True, type=Path, help="landing folder to write")
@@ -50,7 +48,11 @@ def _demo_data(args: argparse.Namespace) -> int:
 
     people = DEFAULT_PEOPLE if args.people is None else args.people
     seed = DEFAULT_SEED if args.seed is None else args.seed
-    counts = write_demo_landing(args.out, people=people, seed=seed)
+    try:
+        counts = write_demo_landing(args.out, people=people, seed=seed)
+    except FileExistsError as error:
+        print(f"g2139 demo-data: {error}", file=sys.stderr)
+        return 2
     rows = ", ".join(f"{table}: {count}" for table, count in counts.items())
     print(f"demo landing folder written to {args.out.resolve()} ({people} people, seed {seed}; {rows})")
     return 0

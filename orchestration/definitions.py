@@ -22,12 +22,12 @@ def dbt_executable() -> str:
     beside = Path(sys.executable).parent / "dbt"
     return str(beside) if beside.exists() else "dbt"
 
+
 nightly_job = dg.define_asset_job(
     NIGHTLY_JOB,
     selection=dg.AssetSelection.all(),
     description="Ingest landing files, build the measure in dbt, check and publish the payer feeds.",
 )
-
 
 
 def build_definitions(settings: G2139Settings | None = None) -> dg.Definitions:
@@ -36,9 +36,7 @@ def build_definitions(settings: G2139Settings | None = None) -> dg.Definitions:
         assets=[*ingest_assets, measure_dbt_assets, payer_feeds],
         asset_checks=publication_checks,
         jobs=[nightly_job],
-        schedules=[
-            dg.ScheduleDefinition(job=nightly_job, cron_schedule="0 2 * * *", name="nightly_02h")
-        ],
+        schedules=[dg.ScheduleDefinition(job=nightly_job, cron_schedule="0 2 * * *", name="nightly_02h")],
         resources={
             "g2139": settings or G2139Settings(),
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),

@@ -1,6 +1,5 @@
 """Ingestion assets: one per landing table, from files into typed ``raw`` tables."""
 
-
 from pathlib import Path
 
 import dagster as dg
@@ -54,9 +53,9 @@ def build_ingest_asset(spec: TableSpec) -> dg.AssetsDefinition:
         if not settings.landing_dir.is_dir():
             raise LandingError(f"{settings.landing_dir}: landing folder does not exist")
         with connect(settings.warehouse) as con:
-            loads = load_table(con, settings.landing_dir, spec, context.run_id)
+            loads = load_table(con, settings.landing_dir, spec, context.run.run_id)
             _check_landing(settings.landing_dir, spec, con)
-            reasons = quarantine_reasons(con, context.run_id, spec.name)
+            reasons = quarantine_reasons(con, context.run.run_id, spec.name)
             total_rows = con.execute(f"select count(*) from raw.{spec.name}").fetchone()[0]
         unbalanced = [f.path for f in loads if not f.balanced]
         if unbalanced:  # an invariant of load_file; checked here so a regression cannot hide

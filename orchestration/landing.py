@@ -224,9 +224,7 @@ def _header_map(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec) -> 
     by_key = {h.strip().lstrip("\ufeff").lower(): h for h in headers}
     missing = [c for c in spec.required if c not in by_key]
     if missing:
-        raise LandingError(
-            f"{path}: missing required column(s) {', '.join(missing)} for table {spec.name}"
-        )
+        raise LandingError(f"{path}: missing required column(s) {', '.join(missing)} for table {spec.name}")
     return {c.name: by_key[c.name] for c in spec.columns if c.name in by_key}
 
 
@@ -306,8 +304,16 @@ def _record(con: duckdb.DuckDBPyConnection, load_id: str, run_id: str, load: Fil
     con.execute(
         f"insert into {RAW_SCHEMA}.load_history values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
         [
-            load_id, run_id, load.table, load.path, load.sha256, size, load.rows_read,
-            load.rows_loaded, load.rows_quarantined, load.duplicate_of,
+            load_id,
+            run_id,
+            load.table,
+            load.path,
+            load.sha256,
+            size,
+            load.rows_read,
+            load.rows_loaded,
+            load.rows_quarantined,
+            load.duplicate_of,
         ],
     )
 
@@ -360,17 +366,16 @@ def load_file(
                 [load_id, run_id, spec.name, name, sha256],
             )
         loaded, problems = con.execute(
-            "select count(*) filter (_problem is null), count(*) filter (_problem is not null) "
-            "from _checked"
+            "select count(*) filter (_problem is null), count(*) filter (_problem is not null) from _checked"
         ).fetchone()
-        rejects = (
-            con.execute("select count(distinct line) from _rejects").fetchone()[0]
-            if has_rejects
-            else 0
-        )
+        rejects = con.execute("select count(distinct line) from _rejects").fetchone()[0] if has_rejects else 0
         load = FileLoad(
-            spec.name, name, sha256, rows_read=loaded + problems + rejects,
-            rows_loaded=loaded, rows_quarantined=problems + rejects,
+            spec.name,
+            name,
+            sha256,
+            rows_read=loaded + problems + rejects,
+            rows_loaded=loaded,
+            rows_quarantined=problems + rejects,
         )
         _record(con, load_id, run_id, load, size)
         con.execute("commit")

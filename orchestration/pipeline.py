@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -39,8 +41,10 @@ class RunOutcome:
     def report_lines(self) -> list[str]:
         if not self.success:
             return ["g2139 run failed; nothing was published.", *(f"  - {f}" for f in self.failures)]
-        lines = [f"g2139 run {self.run_id} as of {self.settings.as_of_date}, "
-                 f"performance year {self.settings.performance_year}:"]
+        lines = [
+            f"g2139 run {self.run_id} as of {self.settings.as_of_date}, "
+            f"performance year {self.settings.performance_year}:"
+        ]
         for payer, episodes, rate, g2139 in self.payer_rows:
             shown = "n/a" if rate is None else f"{float(rate):.1%}"
             lines.append(
@@ -89,8 +93,11 @@ def _payer_rows(warehouse: Path) -> list[tuple]:
         ).fetchall()
 
 
-def run_pipeline(settings: RunSettings) -> RunOutcome:
-    """Runs the nightly job in this process (steps in order, one DuckDB writer)."""
+def run_pipeline(settings: RunSettings, asset_selection: Sequence[Any] | None = None) -> RunOutcome:
+    """Runs the nightly job in this process (steps in order, one DuckDB writer).
+
+    `asset_selection` (asset keys) runs part of the job, e.g. publication alone.
+    """
     for name, value in (("DAGSTER_DISABLE_TELEMETRY", "1"), ("DO_NOT_TRACK", "1")):
         os.environ.setdefault(name, value)
     ensure_dbt_manifest()
@@ -108,7 +115,9 @@ def run_pipeline(settings: RunSettings) -> RunOutcome:
     )
     job = build_definitions(resource).resolve_job_def(NIGHTLY_JOB)
     with dg.DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, asset_selection=asset_selection
+        )
         step_seconds = _step_seconds(instance, result.run_id)
     outcome = RunOutcome(
         success=result.success, settings=settings, run_id=result.run_id, step_seconds=step_seconds

@@ -310,7 +310,9 @@ def input_accounting_check(settings: RunSettings, run_id: str) -> dict:
 )
 def payer_feeds(context: AssetExecutionContext, g2139: G2139Settings) -> dg.MaterializeResult:
     settings = g2139.settings()
-    publication = publish(settings, context.run_id, checks=[input_accounting_check(settings, context.run_id)])
+    publication = publish(
+        settings, context.run.run_id, checks=[input_accounting_check(settings, context.run.run_id)]
+    )
     rates = {}
     for payer in PAYERS:
         summary = json.loads((publication.folder / payer / "summary.json").read_text())

@@ -1,6 +1,5 @@
 """dbt assets: the measure, computed in SQL by the dbt project on dbt-duckdb."""
 
-
 import json
 import os
 from collections.abc import Iterator, Mapping

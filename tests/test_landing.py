@@ -64,7 +64,9 @@ BAD_PAIN_ROWS = [
 ]
 
 
-@pytest.mark.parametrize(("row", "column", "reason"), BAD_PAIN_ROWS, ids=[r[2] + ":" + r[0] for r in BAD_PAIN_ROWS])
+@pytest.mark.parametrize(
+    ("row", "column", "reason"), BAD_PAIN_ROWS, ids=[r[2] + ":" + r[0] for r in BAD_PAIN_ROWS]
+)
 def test_bad_pain_score_row_is_quarantined_with_its_reason(tmp_path, con, row, column, reason):
     write(tmp_path, "pain_score", "p.csv", f"{PAIN_HEADER}\nP0,2024-01-05,back,NRS,7,10\n{row}\n")
     [load] = load_table(con, tmp_path, PAIN_SCORE, "run-1")
@@ -164,7 +166,12 @@ def test_corrupt_parquet_fails_naming_it(tmp_path, con):
 
 
 def test_missing_required_column_fails_naming_file_and_column(tmp_path, con):
-    write(tmp_path, "pain_score", "p.csv", "person_id,assessment_date,body_site,instrument,score\nP1,2024-01-05,back,NRS,7\n")
+    write(
+        tmp_path,
+        "pain_score",
+        "p.csv",
+        "person_id,assessment_date,body_site,instrument,score\nP1,2024-01-05,back,NRS,7\n",
+    )
     with pytest.raises(LandingError, match=r"p\.csv.*scale_max"):
         load_table(con, tmp_path, PAIN_SCORE, "run-1")
 

@@ -48,10 +48,13 @@ def test_denominator_period_of_a_performance_year():
     assert (settings.period_start, settings.period_end) == (date(2024, 10, 1), date(2025, 9, 30))
 
 
-@pytest.mark.parametrize(("field", "value", "names"), [
-    ("as_of", "27/11/2026", "G2139_AS_OF"),
-    ("performance_year", "twenty", "G2139_PERFORMANCE_YEAR"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "names"),
+    [
+        ("as_of", "27/11/2026", "G2139_AS_OF"),
+        ("performance_year", "twenty", "G2139_PERFORMANCE_YEAR"),
+    ],
+)
 def test_unusable_setting_names_option_and_variable(field, value, names):
     with pytest.raises(SettingsError, match=names):
         resolve_settings(**{field: value}, environ={})
