@@ -275,19 +275,24 @@ def _text_alias(column: Column) -> str:
 
 
 def _check_staged(con: duckdb.DuckDBPyConnection, spec: TableSpec, headers: dict[str, str]) -> None:
-    """Types every column of ``_staged`` and attaches the first problem of each row."""
-    projections = [f"{_typed(c, headers.get(c.name))} as {quote(c.name)}" for c in spec.columns]
-    projections += [
-        f"{_text(headers.get(c.name))} as {_text_alias(c)}" for c in spec.columns if c.kind != "text"
-    ]
+    """Types the file's columns of ``_staged`` and attaches the first problem of each row.
+
+    Only the columns the file has are typed (absent optional columns stay null in the
+    raw table), and the raw text of a row is looked up only for quarantined rows.
+    """
+    present = [c for c in spec.columns if c.name in headers]
+    projections = [f"{_typed(c, headers.get(c.name))} as {quote(c.name)}" for c in present]
+    projections += [f"{_text(headers.get(c.name))} as {_text_alias(c)}" for c in present if c.kind != "text"]
+    # Required columns are always present (_header_map), so the table's rules can run.
+    checked = TableSpec(spec.name, tuple(present), spec.rules)
     con.execute("drop table if exists _checked")
     con.execute(
         f"""create temp table _checked as
         with typed as (
-            select rowid + 1 as _row_number, to_json(_staged) as _raw_row, {", ".join(projections)}
+            select rowid + 1 as _row_number, {", ".join(projections)}
             from _staged
         )
-        select *, {_problem_case(spec)} as _problem from typed"""
+        select *, {_problem_case(checked)} as _problem from typed"""
     )
 
 
@@ -339,7 +344,7 @@ def load_file(
     headers = _header_map(con, path, spec)
     _check_staged(con, spec, headers)
     has_rejects = path.suffix.lower() == ".csv"
-    columns = ", ".join(quote(c.name) for c in spec.columns)
+    columns = ", ".join(quote(c.name) for c in spec.columns if c.name in headers)
     lineage = [name, load_id]
     con.execute("begin transaction")
     try:
@@ -350,8 +355,10 @@ def load_file(
         )
         con.execute(
             f"""insert into {RAW_SCHEMA}.quarantine
-                select ?, ?, ?, ?, ?, _row_number, _problem.column, _problem.reason, _raw_row
-                from _checked where _problem is not null""",
+                select ?, ?, ?, ?, ?, _row_number, _problem.column, _problem.reason,
+                       to_json(_staged)
+                from _checked join _staged on _staged.rowid + 1 = _checked._row_number
+                where _problem is not null""",
             [load_id, run_id, spec.name, name, sha256],
         )
         if has_rejects:

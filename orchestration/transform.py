@@ -46,6 +46,12 @@ def dbt_vars(settings: RunSettings) -> dict[str, Any]:
     }
 
 
+def dbt_target_path(settings: RunSettings) -> Path:
+    """dbt's artifacts and logs for this warehouse, kept beside it: one folder reused run
+    after run, so dbt can parse partially instead of starting afresh each night."""
+    return settings.warehouse.parent / "dbt_target"
+
+
 def dbt_build_args(settings: RunSettings) -> list[str]:
     # Unit tests check the SQL, not the data: they run in the test suite (tests/test_dbt.py),
     # not in every nightly run. Data tests do run here, and an error blocks the run.
@@ -70,4 +76,6 @@ def measure_dbt_assets(
     # dbt reads the warehouse path from its profile, which takes it from this variable;
     # the resource stays the single source of truth, the variable only carries it across.
     os.environ[ENV_WAREHOUSE] = str(settings.warehouse)
-    yield from dbt.cli(dbt_build_args(settings), context=context).stream()
+    yield from dbt.cli(
+        dbt_build_args(settings), context=context, target_path=dbt_target_path(settings)
+    ).stream()
