@@ -4,7 +4,7 @@ on exactly the frames it writes, so nothing unchecked can reach a payer."""
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import dagster as dg
@@ -68,6 +68,50 @@ def read_frames(warehouse: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         episodes = con.execute("select * from marts.episodes order by episode_id").df()
         summary = con.execute("select * from marts.payer_summary order by payer").df()
     return episodes, summary
+
+
+def content_fingerprint(warehouse: Path) -> str:
+    """A digest of the published tables' content, to tell whether checked data changed."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        parts = [
+            con.execute(
+                f"select count(*) || ':' || coalesce(sum(hash(t::varchar)), 0) from {table} t"
+            ).fetchone()[0]
+            for table in ("marts.episodes", "marts.payer_summary")
+        ]
+    return "/".join(parts)
+
+
+def _verdict_path(settings: RunSettings, run_id: str, suite: str) -> Path:
+    return results_dir_for(settings, run_id) / "verdicts" / f"{suite}.json"
+
+
+def record_verdict(
+    settings: RunSettings, run_id: str, suite: str, fingerprint: str, gate: GateResult
+) -> None:
+    """Remembers that this content passed this suite in this run (see `passed_verdicts`)."""
+    if gate.passed:
+        payload = {"fingerprint": fingerprint, "outcomes": [asdict(o) for o in gate.outcomes]}
+        _write_private(_verdict_path(settings, run_id, suite), json.dumps(payload))
+
+
+def passed_verdicts(
+    settings: RunSettings, run_id: str, suites: list[str], fingerprint: str
+) -> GateResult | None:
+    """The gate result of this run's asset checks, if every suite passed on exactly this
+    content; None means the publisher must validate for itself."""
+    gate = GateResult(results_dir=results_dir_for(settings, run_id))
+    for suite in suites:
+        path = _verdict_path(settings, run_id, suite)
+        if not path.exists():
+            return None
+        verdict = json.loads(path.read_text())
+        if verdict["fingerprint"] != fingerprint:
+            return None
+        for outcome in verdict["outcomes"]:
+            outcome["example_ids"] = tuple(outcome["example_ids"])
+            gate.outcomes.append(ExpectationOutcome(**outcome))
+    return gate if gate.passed else None
 
 
 def _context(docs_dir: Path | None) -> gx.data_context.AbstractDataContext:
@@ -209,9 +253,12 @@ def episodes_expectations(
     context: dg.AssetCheckExecutionContext, g2139: G2139Settings
 ) -> dg.AssetCheckResult:
     settings = g2139.settings()
+    run_id = context.op_execution_context.run_id
+    fingerprint = content_fingerprint(settings.warehouse)
     episodes, _ = read_frames(settings.warehouse)
-    results = results_dir_for(settings, context.op_execution_context.run_id) / "asset_checks" / "episodes"
-    return _check_result(validate([episode_suites(settings, episodes)], results))
+    gate = validate([episode_suites(settings, episodes)], results_dir_for(settings, run_id) / "episodes")
+    record_verdict(settings, run_id, episode_suite.SUITE_NAME, fingerprint, gate)
+    return _check_result(gate)
 
 
 @dg.asset_check(
@@ -224,11 +271,12 @@ def payer_summary_expectations(
     context: dg.AssetCheckExecutionContext, g2139: G2139Settings
 ) -> dg.AssetCheckResult:
     settings = g2139.settings()
+    run_id = context.op_execution_context.run_id
+    fingerprint = content_fingerprint(settings.warehouse)
     episodes, summary = read_frames(settings.warehouse)
-    results = (
-        results_dir_for(settings, context.op_execution_context.run_id) / "asset_checks" / "payer_summary"
-    )
-    return _check_result(validate([summary_suites(summary, episodes)], results))
+    gate = validate([summary_suites(summary, episodes)], results_dir_for(settings, run_id) / "payer_summary")
+    record_verdict(settings, run_id, summary_suite.SUITE_NAME, fingerprint, gate)
+    return _check_result(gate)
 
 
 publication_checks = [episodes_expectations, payer_summary_expectations]

@@ -274,25 +274,32 @@ def _text_alias(column: Column) -> str:
     return quote(column.name if column.kind == "text" else f"_text_{column.name}")
 
 
-def _check_staged(con: duckdb.DuckDBPyConnection, spec: TableSpec, headers: dict[str, str]) -> None:
-    """Types the file's columns of ``_staged`` and attaches the first problem of each row.
+def _typed_select(spec: TableSpec, headers: dict[str, str], with_text: bool) -> str:
+    """``_staged`` with its known columns typed, numbered by position in the file.
 
-    Only the columns the file has are typed (absent optional columns stay null in the
-    raw table), and the raw text of a row is looked up only for quarantined rows.
+    Only the columns the file has are typed: absent optional columns stay null in raw.
     """
     present = [c for c in spec.columns if c.name in headers]
-    projections = [f"{_typed(c, headers.get(c.name))} as {quote(c.name)}" for c in present]
-    projections += [f"{_text(headers.get(c.name))} as {_text_alias(c)}" for c in present if c.kind != "text"]
+    projections = [f"{_typed(c, headers[c.name])} as {quote(c.name)}" for c in present]
+    if with_text:
+        projections += [f"{_text(headers[c.name])} as {_text_alias(c)}" for c in present if c.kind != "text"]
+    return f"select rowid + 1 as _row_number, {', '.join(projections)} from _staged"
+
+
+def _find_problems(con: duckdb.DuckDBPyConnection, spec: TableSpec, headers: dict[str, str]) -> None:
+    """Temp table ``_problems``: the number and first problem of every unusable row.
+
+    Only the (few) unusable rows are kept; usable rows are typed again on insert,
+    which is cheaper than materialising a typed copy of the whole file.
+    """
     # Required columns are always present (_header_map), so the table's rules can run.
-    checked = TableSpec(spec.name, tuple(present), spec.rules)
-    con.execute("drop table if exists _checked")
+    checked = TableSpec(spec.name, tuple(c for c in spec.columns if c.name in headers), spec.rules)
+    con.execute("drop table if exists _problems")
     con.execute(
-        f"""create temp table _checked as
-        with typed as (
-            select rowid + 1 as _row_number, {", ".join(projections)}
-            from _staged
-        )
-        select *, {_problem_case(checked)} as _problem from typed"""
+        f"""create temp table _problems as
+        select _row_number, {_problem_case(checked)} as _problem
+        from ({_typed_select(spec, headers, with_text=True)})
+        where _problem is not null"""
     )
 
 
@@ -342,7 +349,7 @@ def load_file(
 
     _stage_file(con, path)
     headers = _header_map(con, path, spec)
-    _check_staged(con, spec, headers)
+    _find_problems(con, spec, headers)
     has_rejects = path.suffix.lower() == ".csv"
     columns = ", ".join(quote(c.name) for c in spec.columns if c.name in headers)
     lineage = [name, load_id]
@@ -350,15 +357,16 @@ def load_file(
     try:
         con.execute(
             f"""insert into {RAW_SCHEMA}.{spec.name} ({columns}, _source_file, _source_row, _load_id)
-                select {columns}, ?, _row_number, ? from _checked where _problem is null""",
+                select {columns}, ?, _row_number, ?
+                from ({_typed_select(spec, headers, with_text=False)})
+                anti join _problems using (_row_number)""",
             lineage,
         )
         con.execute(
             f"""insert into {RAW_SCHEMA}.quarantine
                 select ?, ?, ?, ?, ?, _row_number, _problem.column, _problem.reason,
                        to_json(_staged)
-                from _checked join _staged on _staged.rowid + 1 = _checked._row_number
-                where _problem is not null""",
+                from _problems join _staged on _staged.rowid + 1 = _problems._row_number""",
             [load_id, run_id, spec.name, name, sha256],
         )
         if has_rejects:
@@ -373,7 +381,7 @@ def load_file(
                 [load_id, run_id, spec.name, name, sha256],
             )
         loaded, problems = con.execute(
-            "select count(*) filter (_problem is null), count(*) filter (_problem is not null) from _checked"
+            "select (select count(*) from _staged) - count(*), count(*) from _problems"
         ).fetchone()
         rejects = con.execute("select count(distinct line) from _rejects").fetchone()[0] if has_rejects else 0
         load = FileLoad(
