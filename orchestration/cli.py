@@ -31,6 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", required=True, type=Path, help="landing folder to write")
     demo.add_argument("--people", type=int, default=None, help="number of people")
     demo.add_argument("--seed", type=int, default=None, help="random seed")
+    bench = commands.add_parser("bench", help="pipeline vs bare-engine floor vs pandas, side by side")
+    bench.add_argument("--people", type=int, default=10_000, help="size of the demo data (default 10000)")
+    bench.add_argument("--repeat", type=int, default=1, help="runs of each implementation (default 1)")
+    bench.add_argument("--out", type=Path, default=Path("data/bench"), help="results and cached data")
+    bench.add_argument("--seed", type=int, default=2139, help="demo data seed")
     return parser
 
 
@@ -40,6 +45,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.setdefault(name, value)
     if args.command == "demo-data":
         return _demo_data(args)
+    if args.command == "bench":
+        from bench.run import run_bench, summary_line
+
+        results = run_bench(args.people, args.repeat, args.out, args.seed)
+        print(summary_line(results))
+        print(f"results: {args.out.resolve() / f'results-{args.people}.json'} (chart: .png beside it)")
+        return 0
     return _run(args)
 
 

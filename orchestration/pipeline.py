@@ -14,6 +14,7 @@ from orchestration.resources import RunSettings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+PUBLISH_STEP = "feeds__payer_feeds"
 
 
 def ensure_dbt_manifest() -> Path:
@@ -38,19 +39,26 @@ class RunOutcome:
     failures: list[str] = field(default_factory=list)
     payer_rows: list[tuple] = field(default_factory=list)
 
+    @property
+    def published(self) -> bool:
+        return PUBLISH_STEP in self.step_seconds
+
     def report_lines(self) -> list[str]:
         if not self.success:
             return ["g2139 run failed; nothing was published.", *(f"  - {f}" for f in self.failures)]
+        folder = self.settings.output_dir / str(self.settings.performance_year)
         lines = [
             f"g2139 run {self.run_id} as of {self.settings.as_of_date}, "
             f"performance year {self.settings.performance_year}:"
         ]
+        if not self.published:
+            lines.append("  nothing new since the last publication: feeds unchanged")
         for payer, episodes, rate, g2139 in self.payer_rows:
             shown = "n/a" if rate is None else f"{float(rate):.1%}"
             lines.append(
                 f"  {payer:<9} episodes {episodes:>7}  performance rate {shown:>6}  G2139 {g2139:>6}"
             )
-        lines.append(f"published: {self.settings.output_dir / str(self.settings.performance_year)}")
+        lines.append(f"published: {folder}")
         lines.append(f"warehouse: {self.settings.warehouse}")
         return lines
 

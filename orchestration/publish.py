@@ -32,7 +32,9 @@ from orchestration.checks import (
     results_dir_for,
     validate_publication,
 )
+from orchestration.freshness import input_state, record_published_state
 from orchestration.resources import G2139Settings, RunSettings
+from orchestration.transform import dbt_project
 
 DATA_QUALITY_KEY = dg.AssetKey(["marts", "data_quality"])
 FEEDS_KEY = dg.AssetKey(["feeds", "payer_feeds"])
@@ -303,6 +305,8 @@ def publish(settings: RunSettings, run_id: str, checks: list[dict] | None = None
         shutil.rmtree(release, ignore_errors=True)
         raise
     _prune(releases, year, keep=release)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        record_published_state(con, input_state(con, settings, dbt_project.manifest_path), run_id)
     return Publication(folder=output / str(year), gate=gate, outputs=outputs)
 
 

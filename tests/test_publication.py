@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import stat
 from collections import Counter
+from datetime import date
 
 import duckdb
 import pytest
@@ -14,7 +16,7 @@ from expectations.episodes import PAYERS
 from orchestration import publish as publish_module
 from orchestration.pipeline import run_pipeline
 from orchestration.publish import FEEDS_KEY, PublicationBlocked, publish
-from tests.conftest import tree_digest
+from tests.conftest import settings_for, tree_digest
 
 CONTRACT_COLUMNS = [
     "episode_id",
@@ -150,16 +152,36 @@ def test_data_quality_reports_what_was_left_out(published):
 
 
 def test_same_input_twice_gives_identical_feeds(published, tmp_path):
-    copy = published.copy_to(tmp_path)
-    before = tree_digest(copy.folder)
-    outcome = run_pipeline(copy.settings)
-    assert outcome.success, outcome.failures
-    after = tree_digest(copy.folder)
-    assert {k for k in before if k != "manifest.json"} == {k for k in after if k != "manifest.json"}
+    """A fresh warehouse over the same landing files publishes the same bytes."""
+    before = tree_digest(published.folder)
+    again = settings_for(published.settings.landing_dir, tmp_path)
+    outcome = run_pipeline(again)
+    assert outcome.success and outcome.published, outcome.failures
+    after = tree_digest(again.output_dir / "2026")
+    assert set(before) == set(after)
     for name in before:
         if name != "manifest.json":
             assert before[name] == after[name], name
-    manifest = json.loads(after["manifest.json"])
+    assert json.loads(after["manifest.json"])["run_id"] != json.loads(before["manifest.json"])["run_id"]
+
+
+def test_nightly_run_without_new_files_changes_nothing(published, tmp_path):
+    copy = published.copy_to(tmp_path)
+    before = tree_digest(copy.folder)
+    outcome = run_pipeline(copy.settings)
+    assert outcome.success and not outcome.published
+    assert "measure_dbt_assets" in outcome.step_seconds and "feeds__payer_feeds" not in outcome.step_seconds
+    assert any("nothing new" in line for line in outcome.report_lines())
+    assert tree_digest(copy.folder) == before
+
+
+def test_a_new_as_of_date_rebuilds_and_republishes(published, tmp_path):
+    copy = published.copy_to(tmp_path)
+    next_day = dataclasses.replace(copy.settings, as_of_date=date(2026, 11, 28))
+    outcome = run_pipeline(next_day)
+    assert outcome.success and outcome.published, outcome.failures
+    manifest = json.loads((copy.folder / "manifest.json").read_text())
+    assert manifest["as_of_date"] == "2026-11-28" and manifest["run_id"] == outcome.run_id
     assert all(i["rows_loaded"] == 0 and i.get("duplicate_of") for i in manifest["inputs"])
 
 
@@ -216,7 +238,8 @@ def test_blocking_asset_check_stops_the_run_before_publication(published, tmp_pa
     monkeypatch.setattr(episodes, "build_expectations", with_impossible_rule)
     copy = published.copy_to(tmp_path)
     before = tree_digest(copy.folder)
-    outcome = run_pipeline(copy.settings)
+    # A new as-of date, so that the marts are rebuilt and checked (not skipped as up to date).
+    outcome = run_pipeline(dataclasses.replace(copy.settings, as_of_date=date(2026, 11, 28)))
     assert not outcome.success
     message = "\n".join(outcome.failures)
     assert "episodes_expectations" in message and "an impossible rule" in message

@@ -1,0 +1,199 @@
+"""`g2139 bench`: the pipeline beside the bare-engine floor and a pandas reference.
+
+Each implementation runs in its own process, K times, alternating; wall time and
+peak memory are measured per process, the pipeline's stages from its Dagster step
+events. The three results must agree episode by episode or the benchmark fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from bench.compare import differences, read_published
+
+AS_OF = date(2026, 11, 27)
+PERFORMANCE_YEAR = 2026
+# Above this the pandas reference would need more memory than a 24 GiB machine has
+# to spare next to the others (measured: see README); it is skipped and reported.
+PANDAS_MAX_PEOPLE = 300_000
+IMPLEMENTATIONS = ("floor", "pandas", "pipeline")
+
+
+@dataclass
+class Timing:
+    wall_seconds: float
+    peak_rss_mb: float
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+def landing_for(people: int, seed: int, cache: Path) -> Path:
+    """Demo data for this size and seed, generated once and reused."""
+    landing = cache / f"landing-{people}-{seed}"
+    marker = landing / ".complete"
+    if not marker.exists():
+        from orchestration.demo_data import write_demo_landing
+
+        shutil.rmtree(landing, ignore_errors=True)
+        write_demo_landing(landing, people=people, seed=seed)
+        marker.write_text("ok\n")
+    return landing
+
+
+def timed_worker(implementation: str, landing: Path, work: Path, as_of: date, extra: list[str]) -> Timing:
+    """Runs bench.worker in a child process; peak RSS is the largest of its process tree."""
+    shutil.rmtree(work, ignore_errors=True)
+    command = [
+        sys.executable, "-m", "bench.worker", implementation,
+        "--landing", str(landing), "--work", str(work),
+        "--as-of", as_of.isoformat(), "--performance-year", str(PERFORMANCE_YEAR), *extra,
+    ]  # fmt: skip
+    started = time.perf_counter()
+    with open(work.parent / f"{work.name}.log", "w") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{implementation} failed; see {work.parent / (work.name + '.log')}")
+    report = json.loads((work / "worker.json").read_text())
+    return Timing(wall_seconds=wall, peak_rss_mb=usage.ru_maxrss / 1024, stages=report["stages"])
+
+
+def stage_totals(stages: dict[str, float]) -> dict[str, float]:
+    groups = {"ingest": 0.0, "dbt": 0.0, "checks": 0.0, "publish": 0.0}
+    for step, seconds in stages.items():
+        if step.startswith("raw__"):
+            groups["ingest"] += seconds
+        elif step == "measure_dbt_assets":
+            groups["dbt"] += seconds
+        elif step.endswith("_expectations"):
+            groups["checks"] += seconds
+        else:
+            groups["publish"] += seconds
+    return groups
+
+
+def extra_day_landing(landing: Path, target: Path, day: date) -> Path:
+    """The cached landing folder (linked, not copied) plus one day of new pain scores."""
+    shutil.rmtree(target, ignore_errors=True)
+    for table_dir in landing.iterdir():
+        if table_dir.is_dir():
+            (target / table_dir.name).mkdir(parents=True)
+            for path in table_dir.iterdir():
+                (target / table_dir.name / path.name).symlink_to(path.resolve())
+    with (target / "pain_score" / f"pain_score_{day.isoformat()}.csv").open("w") as handle:
+        handle.write("person_id,assessment_date,body_site,instrument,score,scale_max\n")
+        for number in range(1, 2001):
+            handle.write(f"P{number * 37:07d},{day.isoformat()},back,NRS,{number % 11},10\n")
+    return target
+
+
+def chart(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (stages_axis, totals_axis) = plt.subplots(1, 2, figsize=(11, 4.2))
+    stages = results["pipeline_stages_median"]
+    stages_axis.barh(list(stages), list(stages.values()), color="#4c72b0")
+    stages_axis.set_xlabel("seconds (median)")
+    stages_axis.set_title(f"pipeline stages at {results['people']:,} people")
+    names = [n for n in IMPLEMENTATIONS if results["median_seconds"].get(n) is not None]
+    totals_axis.bar(
+        names, [results["median_seconds"][n] for n in names], color=["#55a868", "#c44e52", "#4c72b0"]
+    )
+    totals_axis.set_ylabel("wall seconds (median)")
+    totals_axis.set_title(f"pipeline/floor = {results['pipeline_over_floor']:.2f}")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def run_bench(people: int, repeat: int, out: Path, seed: int = 2139) -> dict:
+    out = out.resolve()
+    landing = landing_for(people, seed, out / "data")
+    work = out / f"work-{people}"
+    with_pandas = people <= PANDAS_MAX_PEOPLE
+    timings: dict[str, list[Timing]] = {name: [] for name in IMPLEMENTATIONS}
+    for _ in range(repeat):
+        for name in IMPLEMENTATIONS:
+            if name == "pandas" and not with_pandas:
+                continue
+            timings[name].append(timed_worker(name, landing, work / name, AS_OF, []))
+
+    results_by_name = {"floor": pd.read_parquet(work / "floor" / "result.parquet")}
+    if with_pandas:
+        results_by_name["pandas"] = pd.read_parquet(work / "pandas" / "result.parquet")
+    results_by_name["pipeline"] = read_published(work / "pipeline" / "published" / str(PERFORMANCE_YEAR))
+    diff = differences(results_by_name)
+
+    # Nightly: the same warehouse again with no new files, then with one more day of files.
+    nightly = work / "nightly"
+    shutil.rmtree(nightly, ignore_errors=True)
+    shutil.copytree(work / "pipeline", nightly, symlinks=True)
+    nightly_warehouse = ["--warehouse", str(nightly / "warehouse.duckdb")]
+    rerun = timed_worker("pipeline", landing, work / "nightly-rerun", AS_OF, nightly_warehouse)
+    next_day = AS_OF + timedelta(days=1)
+    delta = extra_day_landing(landing, work / "landing-next-day", next_day)
+    extra_day = timed_worker("pipeline", delta, work / "nightly-next-day", next_day, nightly_warehouse)
+    shutil.rmtree(nightly, ignore_errors=True)
+
+    median = {n: (statistics.median(t.wall_seconds for t in ts) if ts else None) for n, ts in timings.items()}
+    full = median["pipeline"]
+    results = {
+        "people": people,
+        "seed": seed,
+        "repeat": repeat,
+        "as_of_date": AS_OF.isoformat(),
+        "cpu_count": os.cpu_count(),
+        "median_seconds": median,
+        "peak_rss_mb": {n: (max(t.peak_rss_mb for t in ts) if ts else None) for n, ts in timings.items()},
+        "runs": {n: [t.__dict__ for t in ts] for n, ts in timings.items()},
+        "pandas_skipped": None
+        if with_pandas
+        else f"above {PANDAS_MAX_PEOPLE:,} people it would exhaust memory",
+        "pipeline_stages_median": {
+            stage: statistics.median(stage_totals(t.stages)[stage] for t in timings["pipeline"])
+            for stage in ("ingest", "dbt", "checks", "publish")
+        },
+        "pipeline_over_floor": full / median["floor"],
+        "nightly": {
+            "rerun_no_new_files_seconds": rerun.wall_seconds,
+            "rerun_fraction_of_full": rerun.wall_seconds / full,
+            "extra_day_seconds": extra_day.wall_seconds,
+            "extra_day_fraction_of_full": extra_day.wall_seconds / full,
+            "rerun_stages": stage_totals(rerun.stages),
+            "extra_day_stages": stage_totals(extra_day.stages),
+        },
+        "episodes": len(results_by_name["pipeline"]),
+        "differences": len(diff),
+    }
+    results["pipeline_stages_median"]["startup and other"] = full - sum(
+        results["pipeline_stages_median"].values()
+    )
+    (out / f"results-{people}.json").write_text(json.dumps(results, indent=2, default=str))
+    chart(results, out / f"results-{people}.png")
+    if len(diff):
+        print(diff.head(20).to_string(), file=sys.stderr)
+        raise SystemExit(f"the implementations disagree on {len(diff)} episodes (first 20 above)")
+    return results
+
+
+def summary_line(results: dict) -> str:
+    median = results["median_seconds"]
+    pandas_text = "skipped" if median["pandas"] is None else f"{median['pandas']:.1f} s"
+    return (
+        f"pipeline/floor = {results['pipeline_over_floor']:.2f} at {results['people']} people "
+        f"(pipeline {median['pipeline']:.1f} s, floor {median['floor']:.1f} s, pandas {pandas_text})"
+    )
