@@ -26,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", help="DuckDB file (G2139_WAREHOUSE, default data/warehouse.duckdb)")
     run.add_argument("--as-of", help="YYYY-MM-DD (G2139_AS_OF, default today)")
     run.add_argument("--performance-year", help="YYYY (G2139_PERFORMANCE_YEAR, default the as-of year)")
+    run.add_argument("--verbose", action="store_true", help="stream dbt and Dagster logs to the terminal")
 
     demo = commands.add_parser("demo-data", help="write a synthetic landing folder")
     demo.add_argument("--out", required=True, type=Path, help="landing folder to write")
@@ -85,7 +86,7 @@ def _run(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(f"g2139: {error}", file=sys.stderr)
         return 2
-    outcome = run_pipeline(settings)
+    outcome = run_pipeline(settings, verbose=args.verbose)
     for line in outcome.report_lines():
         print(line, file=sys.stdout if outcome.success else sys.stderr)
     return 0 if outcome.success else 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +62,7 @@ class RunOutcome:
             )
         lines.append(f"published: {folder}")
         lines.append(f"warehouse: {self.settings.warehouse}")
+        lines.append(f"log: {run_log_path(self.settings)}")
         return lines
 
 
@@ -101,10 +104,18 @@ def _payer_rows(warehouse: Path) -> list[tuple]:
         ).fetchall()
 
 
-def run_pipeline(settings: RunSettings, asset_selection: Sequence[Any] | None = None) -> RunOutcome:
+def run_log_path(settings: RunSettings) -> Path:
+    return settings.warehouse.parent / "logs" / "g2139-run.log"
+
+
+def run_pipeline(
+    settings: RunSettings, asset_selection: Sequence[Any] | None = None, verbose: bool = False
+) -> RunOutcome:
     """Runs the nightly job in this process (steps in order, one DuckDB writer).
 
-    `asset_selection` (asset keys) runs part of the job, e.g. publication alone.
+    `asset_selection` (asset keys) runs part of the job, e.g. publication alone. Unless
+    `verbose`, dbt's progress lines go to the run log beside the warehouse and Dagster's
+    console logger is silenced: the terminal shows the summary, or each failure once.
     """
     for name, value in (("DAGSTER_DISABLE_TELEMETRY", "1"), ("DO_NOT_TRACK", "1")):
         os.environ.setdefault(name, value)
@@ -122,9 +133,16 @@ def run_pipeline(settings: RunSettings, asset_selection: Sequence[Any] | None = 
         performance_year=settings.performance_year,
     )
     job = build_definitions(resource).resolve_job_def(NIGHTLY_JOB)
-    with dg.DagsterInstance.ephemeral() as instance:
+    log_path = run_log_path(settings)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    run_config = {} if verbose else {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    with (
+        dg.DagsterInstance.ephemeral() as instance,
+        open(log_path, "a", encoding="utf-8") as log,
+        contextlib.redirect_stdout(sys.stdout if verbose else log),
+    ):
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, asset_selection=asset_selection
+            instance=instance, raise_on_error=False, asset_selection=asset_selection, run_config=run_config
         )
         step_seconds = _step_seconds(instance, result.run_id)
     outcome = RunOutcome(
