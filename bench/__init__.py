@@ -1,0 +1,1 @@
+"""Benchmark baselines: independent implementations of the measure (see bench/floor.py)."""

@@ -1,0 +1,258 @@
+-- The measure (shared/spec/measure.md) as one hand-written DuckDB script: the
+-- engine's best case, against which the full pipeline is benchmarked.
+--
+-- Placeholders (written here without their double braces), replaced as
+-- literal text by bench/floor.py:
+--   seeds             folder of the value-set seed CSVs (read at run time)
+--   as_of             YYYY-MM-DD
+--   performance_year  YYYY
+--   medical_claim, eligibility, pain_score
+--                     a subquery over the landing folder's files of that table
+--                     (identical files once), every column text, each column
+--                     named in floor.py present (null when no file has it)
+-- The script ends by creating table floor_episodes.
+
+set threads = 2;
+set memory_limit = '3GB';
+set preserve_insertion_order = false;
+
+-- Text as the loader keeps it: trimmed (spaces), empty means missing.
+create or replace temp macro txt(x) as nullif(trim(x), '');
+-- ISO date, or a timestamp whose date part is used; anything else is null.
+create or replace temp macro iso_date(x) as
+    case when regexp_matches(txt(x), '^\d{4}-\d{2}-\d{2}([T ].*)?$')
+         then try_cast(substr(txt(x), 1, 10) as date) end;
+-- An optional date column is usable when it is empty or parses.
+create or replace temp macro date_ok(x) as txt(x) is null or iso_date(x) is not null;
+create or replace temp macro add_months(d, n) as cast(d + to_months(n) as date);
+-- Exact decimal without trailing zeros: 8.1000000 -> 8.1, 5.0000000 -> 5.
+create or replace temp macro fmt(x) as rtrim(rtrim(cast(x as varchar), '0'), '.');
+
+create or replace temp table params as
+select
+    date '{{as_of}}' as as_of,
+    make_date({{performance_year}} - 2, 10, 1) as period_start,
+    make_date({{performance_year}} - 1, 9, 30) as period_end;
+
+-- Value sets. Lists and regular expressions go into variables so that each
+-- filter over ten million claim lines compares against constants.
+create or replace temp table payer_alias as
+select distinct replace(lower(trim(alias)), ' ', '') as alias, payer
+from (
+    select alias, payer from read_csv('{{seeds}}/payer_alias.csv', all_varchar = true)
+    union all
+    select payer, payer from read_csv('{{seeds}}/payer_alias.csv', all_varchar = true)
+);
+
+create or replace temp table fusion_code as
+select trim(code) as code, code_system
+from read_csv('{{seeds}}/lumbar_fusion.csv', all_varchar = true)
+where role = 'primary';
+
+set variable cpt_primary = (select list(code) from fusion_code where code_system = 'CPT');
+set variable pcs_prefix_re = (
+    select '^(' || string_agg(regexp_escape(code), '|') || ')'
+    from fusion_code where code_system = 'ICD-10-PCS'
+);
+-- Any code in a '|'-joined list starting with one of the prefixes (leading spaces: untrimmed text).
+set variable pcs_any_re = (
+    select '(^|\|) *(' || string_agg(regexp_escape(code), '|') || ')'
+    from fusion_code where code_system = 'ICD-10-PCS'
+);
+set variable exclusion_any_re = (
+    select '(^|\|)(' || string_agg(regexp_escape(upper(trim(code_prefix))), '|') || ')'
+    from read_csv('{{seeds}}/spine_exclusion.csv', all_varchar = true)
+);
+
+create or replace temp table quality_code as
+select outcome, quality_code from read_csv('{{seeds}}/quality_code.csv', all_varchar = true);
+
+-- Claim lines that can matter: a fusion code (CPT or ICD-10-PCS) or an
+-- exclusion diagnosis. Only those are typed and checked, so the ten million
+-- other lines cost one cheap pass. A line the loader would quarantine (any
+-- missing required value or unparseable date/number) is dropped here too.
+create or replace temp table claim_line as
+with candidate as (
+    select *,
+        list_contains(getvariable('cpt_primary'), upper(txt(hcpcs_code))) as cpt_code,
+        regexp_matches(upper(concat_ws('|', *columns('^procedure_code_\d+$'))),
+                       getvariable('pcs_any_re')) as pcs_code,
+        -- Diagnosis codes come with and without dots, sometimes in lower case.
+        regexp_matches(replace(replace(upper(concat_ws('|', *columns('^diagnosis_code_\d+$'))),
+                                       '.', ''), ' ', ''),
+                       getvariable('exclusion_any_re')) as exclusion_dx
+    from {{medical_claim}}
+),
+usable as (
+    select *, iso_date(claim_line_start_date) as start_date
+    from candidate
+    -- CASE rather than AND: the optimizer would run the cheap-looking checks
+    -- on all ten million lines first; this way only candidates are checked.
+    where case when cpt_code or pcs_code or exclusion_dx then
+              txt(claim_id) is not null
+              and txt(person_id) is not null
+              and txt(payer) is not null
+              and try_cast(txt(claim_line_number) as integer) is not null
+              and iso_date(claim_line_start_date) is not null
+              and date_ok(claim_line_end_date)
+          else false end
+      -- COLUMNS(...) in WHERE: one copy per procedure_date_N, ANDed.
+      and case when cpt_code or pcs_code or exclusion_dx then
+              date_ok(columns('^procedure_date_\d+$'))
+          else false end
+)
+select
+    txt(u.person_id) as person_id,
+    a.payer,  -- null: unmapped payer
+    u.start_date,
+    exclusion_dx,
+    cpt_code and coalesce(lower(txt(claim_type)), 'professional') = 'professional' as cpt_fusion,
+    -- Position N in both lists; one COLUMNS(...) per expression only.
+    case when pcs_code then [*columns('^procedure_code_\d+$')] end as procedure_codes,
+    case when pcs_code then [*columns('^procedure_date_\d+$')] end as procedure_dates
+from usable u
+left join payer_alias a on a.alias = replace(lower(trim(u.payer)), ' ', '')
+where u.start_date <= (select as_of from params);
+
+-- One episode per person, canonical payer and procedure date. ICD-10-PCS
+-- fusions are dated procedure_date_N, else the line's start date.
+create or replace temp table fusion as
+with pcs as (
+    select person_id, payer, start_date,
+           unnest(procedure_codes) as code, unnest(procedure_dates) as code_date
+    from claim_line
+    where procedure_codes is not null
+)
+select distinct person_id, payer, procedure_date
+from (
+    select person_id, payer, start_date as procedure_date from claim_line where cpt_fusion
+    union all
+    select person_id, payer, coalesce(iso_date(code_date), start_date)
+    from pcs
+    where regexp_matches(upper(txt(code)), getvariable('pcs_prefix_re'))
+)
+where payer is not null and procedure_date <= (select as_of from params);
+
+-- A birth date is usable only when all usable rows of the person agree on it.
+create or replace temp table person_birth as
+with usable as (
+    select txt(person_id) as person_id, iso_date(birth_date) as birth_date
+    from {{eligibility}}
+    where date_ok(enrollment_start_date) and date_ok(enrollment_end_date)
+)
+select person_id, min(birth_date) as birth_date
+from usable
+where person_id is not null and birth_date is not null
+group by person_id
+having min(birth_date) = max(birth_date);
+
+-- Published episodes: in the period, 18 or older on the 1 October on/before the fusion.
+create or replace temp table episode as
+select f.*
+from fusion f
+join person_birth b using (person_id), params
+where f.procedure_date between period_start and period_end
+  and b.birth_date <= make_date(year(f.procedure_date) - (month(f.procedure_date) < 10)::int - 18, 10, 1);
+
+-- Back-pain scores on the 0-10 scale. Multiplying by 0.1 stays DECIMAL (a
+-- division would give DOUBLE), so 8.1 - 3.1 >= 5.0 holds exactly.
+create or replace temp table back_score as
+with typed as (
+    select
+        txt(person_id) as person_id,
+        iso_date(assessment_date) as assessment_date,
+        lower(txt(body_site)) as body_site,
+        upper(txt(instrument)) as instrument,
+        try_cast(txt(score) as decimal(18, 6)) as value,
+        try_cast(txt(scale_max) as integer) as scale_max
+    from {{pain_score}}
+)
+select
+    person_id,
+    assessment_date,
+    value * (case scale_max when 10 then 1.0 when 100 then 0.1 end) as score
+from typed
+where person_id in (select person_id from episode)
+  and assessment_date <= (select as_of from params)
+  and body_site = 'back'
+  and instrument in ('NRS', 'VAS')
+  and scale_max in (10, 100)
+  and not (instrument = 'NRS' and scale_max <> 10)
+  and value between 0 and scale_max;
+
+create or replace temp table excluded as
+select distinct e.person_id, e.procedure_date
+from episode e
+join claim_line c
+  on c.person_id = e.person_id
+ and c.exclusion_dx
+ and c.start_date between add_months(e.procedure_date, -12) and e.procedure_date;
+
+-- Baseline: latest score in [procedure - 3 months, procedure]; same day: the lowest.
+create or replace temp table baseline as
+select e.person_id, e.payer, e.procedure_date, s.assessment_date, s.score
+from episode e
+join back_score s
+  on s.person_id = e.person_id
+ and s.assessment_date between add_months(e.procedure_date, -3) and e.procedure_date
+qualify row_number() over (
+    partition by e.person_id, e.payer, e.procedure_date
+    order by s.assessment_date desc, s.score asc
+) = 1;
+
+-- One-year: in [procedure + 9, + 15 months], closest to + 12 months; equally
+-- close: the later; same day: the highest.
+create or replace temp table one_year as
+select e.person_id, e.payer, e.procedure_date, s.assessment_date, s.score
+from episode e
+join back_score s
+  on s.person_id = e.person_id
+ and s.assessment_date between add_months(e.procedure_date, 9) and add_months(e.procedure_date, 15)
+qualify row_number() over (
+    partition by e.person_id, e.payer, e.procedure_date
+    order by abs(s.assessment_date - add_months(e.procedure_date, 12)), s.assessment_date desc, s.score desc
+) = 1;
+
+create or replace table floor_episodes as
+with scored as (
+    select
+        e.person_id,
+        e.payer,
+        e.procedure_date,
+        b.assessment_date as baseline_date,
+        b.score as baseline,
+        y.assessment_date as one_year_date,
+        y.score as one_year,
+        b.score - y.score as improvement,
+        x.person_id is not null as is_excluded
+    from episode e
+    left join baseline b using (person_id, payer, procedure_date)
+    left join one_year y using (person_id, payer, procedure_date)
+    left join excluded x using (person_id, procedure_date)
+),
+judged as (
+    select *,
+        case
+            when is_excluded then 'excluded'
+            when one_year <= 3.0 then 'met'
+            when improvement >= 5.0 then 'met'
+            when one_year is not null then 'not_met'
+            when (select as_of from params) > add_months(procedure_date, 15) then 'not_measured'
+            else 'pending'
+        end as outcome
+    from scored
+)
+select
+    person_id,
+    payer,
+    procedure_date,
+    baseline_date,
+    fmt(baseline) as baseline_score,
+    one_year_date,
+    fmt(one_year) as one_year_score,
+    fmt(improvement) as improvement,
+    outcome,
+    q.quality_code
+from judged
+left join quality_code q using (outcome)
+order by person_id, payer, procedure_date;
