@@ -54,6 +54,7 @@ def landing_for(people: int, seed: int, cache: Path) -> Path:
 def timed_worker(implementation: str, landing: Path, work: Path, as_of: date, extra: list[str]) -> Timing:
     """Runs bench.worker in a child process; peak RSS is the largest of its process tree."""
     shutil.rmtree(work, ignore_errors=True)
+    work.parent.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "bench.worker", implementation,
         "--landing", str(landing), "--work", str(work),
@@ -143,7 +144,9 @@ def run_bench(people: int, repeat: int, out: Path, seed: int = 2139) -> dict:
     nightly = work / "nightly"
     shutil.rmtree(nightly, ignore_errors=True)
     shutil.copytree(work / "pipeline", nightly, symlinks=True)
-    nightly_warehouse = ["--warehouse", str(nightly / "warehouse.duckdb")]
+    nightly_warehouse = [
+        "--warehouse", str(nightly / "warehouse.duckdb"), "--output", str(nightly / "published"),
+    ]  # fmt: skip
     rerun = timed_worker("pipeline", landing, work / "nightly-rerun", AS_OF, nightly_warehouse)
     next_day = AS_OF + timedelta(days=1)
     delta = extra_day_landing(landing, work / "landing-next-day", next_day)

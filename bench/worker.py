@@ -35,7 +35,7 @@ def run(
 
         settings = resolve_settings(
             landing=str(landing),
-            output=str(work / "published"),
+            output=str(output or work / "published"),
             warehouse=str(warehouse or work / "warehouse.duckdb"),
             as_of=as_of.isoformat(),
             performance_year=year,
@@ -62,8 +62,17 @@ def main() -> None:
     parser.add_argument("--as-of", type=date.fromisoformat, required=True)
     parser.add_argument("--performance-year", type=int, required=True)
     parser.add_argument("--warehouse", type=Path, help="pipeline only: reuse this warehouse")
+    parser.add_argument("--output", type=Path, help="pipeline only: reuse this publication folder")
     args = parser.parse_args()
-    run(args.implementation, args.landing, args.work, args.as_of, args.performance_year, args.warehouse)
+    run(
+        args.implementation,
+        args.landing,
+        args.work,
+        args.as_of,
+        args.performance_year,
+        args.warehouse,
+        args.output,
+    )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@ and agree with the episode feed they summarise."""
 
 from __future__ import annotations
 
-import great_expectations as gx
 import pandas as pd
 
 from expectations.episodes import PAYERS
@@ -28,8 +27,8 @@ def prepare(summary: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def build_expectations() -> list[gx.expectations.Expectation]:
-    x = gx.expectations
+def build_expectations() -> list:
+    import great_expectations.expectations as x  # imported when used: it takes seconds
     return [
         x.ExpectTableRowCountToEqual(value=len(PAYERS), description="one summary per canonical payer"),
         x.ExpectColumnValuesToBeUnique(column="payer", description="payer is unique"),

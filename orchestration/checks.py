@@ -9,13 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import great_expectations as gx
 import pandas as pd
-from great_expectations.data_context.types.base import (
-    DataContextConfig,
-    InMemoryStoreBackendDefaults,
-    ProgressBarsConfig,
-)
 
 from expectations import episodes as episode_suite
 from expectations import payer_summary as summary_suite
@@ -114,7 +108,15 @@ def passed_verdicts(
     return gate if gate.passed else None
 
 
-def _context(docs_dir: Path | None) -> gx.data_context.AbstractDataContext:
+def _context(docs_dir: Path | None):
+    # Great Expectations takes seconds to import: only runs that check data pay for it.
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
     config = DataContextConfig(
         analytics_enabled=False,  # offline and private (DEVELOPERS.md)
         progress_bars=ProgressBarsConfig(globally=False),
@@ -161,6 +163,8 @@ def _outcomes(suite_name: str, validation) -> list[ExpectationOutcome]:
 
 def validate(suites: list[SuiteInput], results_dir: Path | None = None) -> GateResult:
     """Runs each (suite, frame, id column); keeps JSON results and Data Docs in results_dir."""
+    import great_expectations as gx
+
     docs_dir = results_dir / "data_docs" if results_dir else None
     context = _context(docs_dir)
     source = context.data_sources.add_pandas("published_tables")

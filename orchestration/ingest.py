@@ -20,9 +20,13 @@ from orchestration.resources import G2139Settings
 INGEST_GROUP = "ingest"
 
 
+# Bounded so that a large landing folder spills to disk instead of exhausting memory.
+DUCKDB_MEMORY_LIMIT = "2GB"
+
+
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(warehouse))
+    return duckdb.connect(str(warehouse), config={"memory_limit": DUCKDB_MEMORY_LIMIT})
 
 
 def raw_asset_key(table: str) -> dg.AssetKey:

@@ -237,9 +237,11 @@ def _typed(column: Column, source: str | None) -> str:
     if column.kind == "text":
         return text
     if column.kind == "date":
-        # ISO 8601 date, or a timestamp whose date part is used (data contract).
+        # ISO 8601 date, or a timestamp whose date part is used (data contract). Plain
+        # string tests rather than a regular expression: this runs on every row.
         return (
-            f"case when regexp_matches({text}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}([T ].*)?$') "
+            f"case when length({text}) >= 10 and substr({text}, 5, 1) = '-' and substr({text}, 8, 1) = '-' "
+            f"and (length({text}) = 10 or substr({text}, 11, 1) in ('T', ' ')) "
             f"then try_cast(substr({text}, 1, 10) as date) end"
         )
     return f"try_cast({text} as {SQL_TYPES[column.kind]})"
