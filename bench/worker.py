@@ -16,7 +16,13 @@ from pathlib import Path
 
 
 def run(
-    implementation: str, landing: Path, work: Path, as_of: date, year: int, warehouse: Path | None
+    implementation: str,
+    landing: Path,
+    work: Path,
+    as_of: date,
+    year: int,
+    warehouse: Path | None = None,
+    output: Path | None = None,
 ) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
