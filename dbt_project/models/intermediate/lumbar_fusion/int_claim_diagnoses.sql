@@ -1,14 +1,12 @@
 -- Claim diagnoses, one row per code position that holds a code.
+-- Each position reads the staging view directly (no shared CTE): the engine then reads
+-- just the two or three columns a position needs, instead of holding every claim line.
 with
-
-claims as (
-    select * from {{ ref('stg_raw__medical_claim') }}
-),
 
 unpivoted as (
     {%- for i in range(1, 26) %}
     select person_id, claim_line_start_date as service_date, diagnosis_code_{{ i }} as diagnosis_code
-    from claims
+    from {{ ref('stg_raw__medical_claim') }}
     where diagnosis_code_{{ i }} is not null and diagnosis_code_{{ i }} <> ''
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}

@@ -2,14 +2,33 @@
 -- lines, ICD-10-PCS (root operation Fusion, lumbar joints) on institutional ones.
 with
 
-claims as (
-    select * from {{ ref('stg_raw__medical_claim') }}
-),
-
 fusion_codes as (
     select * from {{ ref('lumbar_fusion') }}
     -- Add-on codes never start an episode.
     where role = 'primary'
+),
+
+pcs_prefixes as (
+    select distinct substring(code, 1, 3) as prefix
+    from fusion_codes
+    where code_system = 'ICD-10-PCS'
+),
+
+claims as (
+    -- Only the lines and columns this model reads, selected in one pass. The branches
+    -- below read this set 26 times: kept narrow, the engine can hold it in memory
+    -- instead of re-reading (or materialising) every claim line 26 times.
+    select
+        person_id, member_id, payer_key, payer, claim_type, claim_line_start_date,
+        hcpcs_code, {% for i in range(1, 6) %}hcpcs_modifier_{{ i }}, {% endfor %}rendering_npi,
+        {%- for i in range(1, 26) %}
+        procedure_code_{{ i }}, procedure_date_{{ i }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from {{ ref('stg_raw__medical_claim') }}
+    where hcpcs_code in (select code from fusion_codes where code_system = 'CPT')
+        {%- for i in range(1, 26) %}
+        or substring(procedure_code_{{ i }}, 1, 3) in (select prefix from pcs_prefixes)
+        {%- endfor %}
 ),
 
 professional as (
@@ -42,7 +61,7 @@ institutional_codes as (
         procedure_code_{{ i }} as procedure_code,
         procedure_date_{{ i }} as procedure_date
     from claims
-    where procedure_code_{{ i }} like '0SG%'
+    where procedure_code_{{ i }} is not null
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
