@@ -282,3 +282,16 @@ def test_gate_names_failed_expectations_with_episode_ids_only(published):
     assert episodes.loc[target, "person_id"] not in failure
     with pytest.raises(PublicationBlocked):
         raise PublicationBlocked(gate.failures())
+
+
+def test_publisher_reuses_the_checks_verdict_only_on_identical_content(published):
+    from orchestration.checks import content_fingerprint, passed_verdicts
+
+    results = published.settings.warehouse.parent / "validations" / published.run_id
+    assert (results / "verdicts" / "episodes.json").exists()
+    assert not (results / "publication").exists(), "the publisher validated the same content twice"
+    suites = ["episodes", "payer_summary"]
+    fingerprint = content_fingerprint(published.settings.warehouse)
+    assert passed_verdicts(published.settings, published.run_id, suites, fingerprint) is not None
+    assert passed_verdicts(published.settings, published.run_id, suites, "changed") is None
+    assert passed_verdicts(published.settings, "another-run", suites, fingerprint) is None
