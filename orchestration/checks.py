@@ -4,6 +4,7 @@ on exactly the frames it writes, so nothing unchecked can reach a payer."""
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -248,6 +249,21 @@ def _check_result(gate: GateResult) -> dg.AssetCheckResult:
     )
 
 
+def _run_suite(
+    context: dg.AssetCheckExecutionContext,
+    settings: RunSettings,
+    suite_name: str,
+    build: Callable[[pd.DataFrame, pd.DataFrame], SuiteInput],
+) -> dg.AssetCheckResult:
+    """Validates one suite on the current marts and records the verdict for the publisher."""
+    run_id = context.op_execution_context.run_id
+    fingerprint = content_fingerprint(settings.warehouse)
+    episodes, summary = read_frames(settings.warehouse)
+    gate = validate([build(episodes, summary)], results_dir_for(settings, run_id) / suite_name)
+    record_verdict(settings, run_id, suite_name, fingerprint, gate)
+    return _check_result(gate)
+
+
 @dg.asset_check(
     asset=EPISODES_KEY,
     blocking=True,
@@ -257,12 +273,9 @@ def episodes_expectations(
     context: dg.AssetCheckExecutionContext, g2139: G2139Settings
 ) -> dg.AssetCheckResult:
     settings = g2139.settings()
-    run_id = context.op_execution_context.run_id
-    fingerprint = content_fingerprint(settings.warehouse)
-    episodes, _ = read_frames(settings.warehouse)
-    gate = validate([episode_suites(settings, episodes)], results_dir_for(settings, run_id) / "episodes")
-    record_verdict(settings, run_id, episode_suite.SUITE_NAME, fingerprint, gate)
-    return _check_result(gate)
+    return _run_suite(
+        context, settings, episode_suite.SUITE_NAME, lambda episodes, _: episode_suites(settings, episodes)
+    )
 
 
 @dg.asset_check(
@@ -274,13 +287,12 @@ def episodes_expectations(
 def payer_summary_expectations(
     context: dg.AssetCheckExecutionContext, g2139: G2139Settings
 ) -> dg.AssetCheckResult:
-    settings = g2139.settings()
-    run_id = context.op_execution_context.run_id
-    fingerprint = content_fingerprint(settings.warehouse)
-    episodes, summary = read_frames(settings.warehouse)
-    gate = validate([summary_suites(summary, episodes)], results_dir_for(settings, run_id) / "payer_summary")
-    record_verdict(settings, run_id, summary_suite.SUITE_NAME, fingerprint, gate)
-    return _check_result(gate)
+    return _run_suite(
+        context,
+        g2139.settings(),
+        summary_suite.SUITE_NAME,
+        lambda episodes, summary: summary_suites(summary, episodes),
+    )
 
 
 publication_checks = [episodes_expectations, payer_summary_expectations]
