@@ -12,9 +12,8 @@ from typing import Any
 
 import duckdb
 
-from orchestration.resources import RunSettings
+from orchestration.resources import DBT_PROJECT_DIR, RunSettings
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 PUBLISH_STEP = "feeds__payer_feeds"
 

@@ -22,6 +22,9 @@ ENV_WAREHOUSE = "G2139_WAREHOUSE"
 ENV_AS_OF = "G2139_AS_OF"
 ENV_PERFORMANCE_YEAR = "G2139_PERFORMANCE_YEAR"
 
+# The dbt project ships with the code; its manifest is built in setup (`dbt parse`).
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+
 DEFAULT_LANDING = "data/landing"
 DEFAULT_OUTPUT = "data/published"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"

@@ -11,9 +11,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.freshness import is_up_to_date
-from orchestration.resources import ENV_WAREHOUSE, G2139Settings, RunSettings
-
-DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+from orchestration.resources import DBT_PROJECT_DIR, ENV_WAREHOUSE, G2139Settings, RunSettings
 
 # One cached project for the code location. Its manifest is produced by `dbt parse`
 # in setup (and by `g2139 run` when missing), never committed.

@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from orchestration.transform import DBT_PROJECT_DIR, dbt_vars
+from orchestration.resources import DBT_PROJECT_DIR
+from orchestration.transform import dbt_vars
 
 
 def test_dbt_build_with_unit_and_data_tests_passes_on_demo_data(published, tmp_path):

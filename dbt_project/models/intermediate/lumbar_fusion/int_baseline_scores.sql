@@ -7,8 +7,7 @@ episodes as (
 ),
 
 back_scores as (
-    select * from {{ ref('stg_raw__pain_score') }}
-    where body_site = 'back'
+    select * from {{ ref('int_back_pain_scores') }}
 ),
 
 in_window as (
