@@ -1,7 +1,7 @@
 """Hand-made landing folder: named one-patient stories with the outcome measure.md implies.
 
-Every expectation here comes from `/work/shared/spec/measure.md` (the clinical rules) and
-the data contract, never from the dbt SQL, so the scenario tests are an independent
+Every expectation here comes from the rules of `docs/measure.md` and
+`docs/data-contract.md`, never from the dbt SQL, so the scenario tests are an independent
 check of the implementation.
 
 Conventions
@@ -37,12 +37,22 @@ FACILITY_NPI = "1500000005"
 DEFAULT_BIRTH_DATE = "1970-01-01"
 STENOSIS = "M48.062"  # the usual reason for a lumbar fusion; never an exclusion
 
+FUSION = "lumbarFusion"
+DISCECTOMY = "lumbarDiscectomy"
+DEFAULT_TIN = "123456789"
+
 QUALITY_CODE = {
     "met": "G2138",
     "not_met": "G2139",
     "not_measured": "G9946",
     "excluded": "G9945",
     "pending": None,
+}
+# The discectomy/laminectomy stratum's codes (docs/measure.md, "Outcomes and codes").
+QUALITY_CODES = {
+    FUSION: QUALITY_CODE,
+    DISCECTOMY: {"met": "G2136", "not_met": "G2137", "not_measured": "G9943", "excluded": "G9945",
+                 "pending": None},
 }
 
 
@@ -75,6 +85,7 @@ class Line:
     claim: str = ""  # lines sharing this key share a claim_id
     line: int = 1
     member: str = ""
+    tin: str = DEFAULT_TIN
 
 
 @dataclass(frozen=True)
@@ -107,10 +118,11 @@ class Episode:
     exclusion_reason: str | None = None  # a word the reason must contain
     is_final: bool = True
     rendering_npi: str | _Any = ANY
+    stratum: str = FUSION
 
     @property
     def quality_code(self) -> str | None:
-        return QUALITY_CODE[self.outcome]
+        return QUALITY_CODES[self.stratum][self.outcome]
 
     @property
     def expected_improvement(self) -> Decimal | None | _Any:
@@ -716,12 +728,12 @@ SCENARIOS: tuple[Scenario, ...] = (
 )
 
 
-def scenarios_as_of(as_of: date) -> list[Scenario]:
-    return [s for s in SCENARIOS if s.as_of == as_of]
+def scenarios_as_of(as_of: date, scenarios: tuple[Scenario, ...] = SCENARIOS) -> list[Scenario]:
+    return [s for s in scenarios if s.as_of == as_of]
 
 
-def as_of_dates() -> list[date]:
-    return sorted({s.as_of for s in SCENARIOS})
+def as_of_dates(scenarios: tuple[Scenario, ...] = SCENARIOS) -> list[date]:
+    return sorted({s.as_of for s in scenarios})
 
 
 # ------------------------------------------------------------------------- the landing folder
@@ -729,7 +741,7 @@ def as_of_dates() -> list[date]:
 CLAIM_COLUMNS = [
     "claim_id", "claim_line_number", "claim_type", "person_id", "member_id", "payer",
     "claim_line_start_date", "hcpcs_code", "hcpcs_modifier_1", "rendering_npi",
-    "diagnosis_code_1", "diagnosis_code_2", "procedure_code_1", "procedure_date_1",
+    "rendering_tin", "diagnosis_code_1", "diagnosis_code_2", "procedure_code_1", "procedure_date_1",
 ]
 ELIGIBILITY_COLUMNS = ["person_id", "birth_date"]
 SCORE_COLUMNS = ["person_id", "assessment_date", "body_site", "instrument", "score", "scale_max"]
@@ -750,6 +762,7 @@ def claim_rows(scenario: Scenario) -> list[dict[str, object]]:
             "hcpcs_code": line.hcpcs,
             "hcpcs_modifier_1": line.modifier,
             "rendering_npi": line.npi,
+            "rendering_tin": line.tin,
             "diagnosis_code_1": line.dx1,
             "diagnosis_code_2": line.dx2,
             "procedure_code_1": line.pcs,
@@ -801,6 +814,7 @@ def write_landing(landing: Path, scenarios: list[Scenario]) -> Path:
 
 
 __all__ = [
-    "ANY", "AS_OF", "PAST_AS_OF", "PERFORMANCE_YEAR", "QUALITY_CODE", "SCENARIOS", "Episode",
+    "ANY", "AS_OF", "DISCECTOMY", "FUSION", "PAST_AS_OF", "PERFORMANCE_YEAR", "QUALITY_CODE",
+    "QUALITY_CODES", "SCENARIOS", "Episode",
     "LeftOut", "Line", "Person", "Scenario", "Score", "as_of_dates", "scenarios_as_of", "write_landing",
 ]

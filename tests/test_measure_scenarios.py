@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,15 +20,27 @@ import pytest
 from orchestration.cli import main
 from tests.scenarios import (
     ANY,
+    FUSION,
     PERFORMANCE_YEAR,
-    QUALITY_CODE,
-    SCENARIOS,
+    QUALITY_CODES,
     Episode,
     Scenario,
-    as_of_dates,
-    scenarios_as_of,
     write_landing,
 )
+from tests.scenarios import SCENARIOS as FUSION_SCENARIOS
+from tests.scenarios import as_of_dates as _as_of_dates
+from tests.scenarios import scenarios_as_of as _scenarios_as_of
+from tests.scenarios_discectomy import DISCECTOMY_SCENARIOS
+
+SCENARIOS = FUSION_SCENARIOS + DISCECTOMY_SCENARIOS
+
+
+def scenarios_as_of(as_of: date) -> list[Scenario]:
+    return _scenarios_as_of(as_of, SCENARIOS)
+
+
+def as_of_dates() -> list[date]:
+    return _as_of_dates(SCENARIOS)
 
 LEFT_OUT_REASONS = ("unmapped_payer", "missing_birth_date", "conflicting_birth_date", "under_minimum_age")
 
@@ -132,6 +144,7 @@ def _problems(row: dict, expected: Episode) -> list[str]:
         if actual != wanted:
             problems.append(f"{label}: expected {wanted!r}, got {actual!r}")
 
+    check("stratum", row.get("stratum", FUSION), expected.stratum)
     check("outcome", row["outcome"], expected.outcome)
     check("quality_code", row["quality_code"], expected.quality_code)
     check("g2139", row["g2139"], expected.quality_code == "G2139")
@@ -207,14 +220,18 @@ def test_episode_ids_unique(run: Run) -> None:
 
 def test_quality_code_follows_outcome_and_g2139_flags_exactly_g2139(run: Run) -> None:
     for row in run.episodes:
-        assert row["quality_code"] == QUALITY_CODE[row["outcome"]], row
+        assert row["quality_code"] == QUALITY_CODES[row["stratum"]][row["outcome"]], row
         assert row["g2139"] is (row["quality_code"] == "G2139"), row
     assert any(row["g2139"] for row in run.episodes) or run.as_of != as_of_dates()[-1]
 
 
-def test_is_final_when_as_of_after_procedure_plus_15_months(run: Run) -> None:
+def test_is_final_when_as_of_after_the_follow_up_window(run: Run) -> None:
+    """Fusion: final after procedure + 15 months; discectomy: after procedure + 140 days."""
     for row in run.episodes:
-        final = run.as_of > add_months(row["procedure_date"], 15)
+        if row["stratum"] == FUSION:
+            final = run.as_of > add_months(row["procedure_date"], 15)
+        else:
+            final = run.as_of > row["procedure_date"] + timedelta(days=140)
         assert row["is_final"] is final, row
         if row["outcome"] == "pending":
             assert not row["is_final"], row
