@@ -159,8 +159,12 @@ class Facts:
         if row is None:
             if stratum == OVERALL:
                 raise ValueError(f"measure_summary has no overall row for {level} {level_id}")
-            return {**dict.fromkeys(COUNT_FIELDS, 0), "performance_rate": None,
-                    "reporting_rate": None, "ready": True}
+            return {
+                **dict.fromkeys(COUNT_FIELDS, 0),
+                "performance_rate": None,
+                "reporting_rate": None,
+                "ready": True,
+            }
         return {
             **{field: count(row[field]) for field in COUNT_FIELDS},
             "performance_rate": rate(row["performance_rate"]),

@@ -43,7 +43,7 @@ POPULATIONS = {
     "denominator-exclusion": ("excluded", "Denominator exclusions (G9945)"),
     "numerator": ("performance_met", "Performance met"),
 }
-LEVEL_TITLES = {"payer": "payer", "all_payers": "all payers", "tin": "TIN"}
+REPORT_LEVELS = ("payer", "all_payers", "tin")
 
 
 def measure_url(facts: Facts) -> str:
@@ -169,7 +169,7 @@ def _through_model(resource: dict[str, Any]) -> bytes:
 
 def fhir_files(facts: Facts) -> Files:
     files = {f"fhir/Measure-{facts.measure_id}.json": _through_model(measure_resource(facts))}
-    for level in LEVEL_TITLES:
+    for level in REPORT_LEVELS:
         for level_id in facts.level_ids(level):
             files[f"fhir/MeasureReport-{level}-{level_id}.json"] = _through_model(
                 measure_report(facts, level, level_id)

@@ -115,16 +115,23 @@ def qpp_failures(files: Files, facts: Facts) -> list[str]:
     per TIN and per TIN + NPI, both strata, counts equal to the mart, met + not met within the
     eligible population, exclusions and exceptions 0."""
     failures = []
-    expected = {qpp_path(facts, level, level_id): (level, level_id)
-                for level in LEVELS for level_id in facts.level_ids(level)}
+    expected = {
+        qpp_path(facts, level, level_id): (level, level_id)
+        for level in LEVELS
+        for level_id in facts.level_ids(level)
+    }
     published = {path for path in files if path.startswith("qpp/")}
-    failures += [f"{path}: no body published for this summary row" for path in sorted(expected.keys() - published)]
+    failures += [
+        f"{path}: no body published for this summary row" for path in sorted(expected.keys() - published)
+    ]
     failures += [f"{path}: body without a summary row" for path in sorted(published - expected.keys())]
     for path in sorted(published & expected.keys()):
         level, level_id = expected[path]
         body = json.loads(files[path])
         if body.get("performanceYear") != facts.performance_year:
-            failures.append(f"{path}: performanceYear {body.get('performanceYear')} != {facts.performance_year}")
+            failures.append(
+                f"{path}: performanceYear {body.get('performanceYear')} != {facts.performance_year}"
+            )
         for measurement_set in body.get("measurementSets", []):
             for measurement in measurement_set.get("measurements", []):
                 strata = measurement.get("value", {}).get("strata", [])
