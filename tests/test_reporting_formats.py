@@ -44,7 +44,11 @@ REPORTED = ("met", "not_met", "not_measured", "excluded")
 
 
 def _rate(numerator: int, denominator: int) -> Decimal | None:
-    return None if denominator == 0 else (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.000001"))
+    return (
+        None
+        if denominator == 0
+        else (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.000001"))
+    )
 
 
 def _row(level: str, level_id: str, stratum: str, outcomes: Counter, **ids: str | None) -> dict:
@@ -129,9 +133,12 @@ def load(files: dict[str, bytes], path: str) -> dict:
 @pytest.mark.parametrize("year", [2024, 2025])
 def test_every_file_validates_with_its_schema_and_fhir_model(year: int) -> None:
     files = build(year)
-    assert reporting_failures(
-        files, summary_rows(year), definition_rows(year), performance_year=year, as_of_date=AS_OF
-    ) == []
+    assert (
+        reporting_failures(
+            files, summary_rows(year), definition_rows(year), performance_year=year, as_of_date=AS_OF
+        )
+        == []
+    )
     for path, content in files.items():
         assert content.endswith(b"\n") and json.loads(content) is not None, path
         if path.startswith("fhir/"):
@@ -192,7 +199,11 @@ def test_payer_summary_keeps_its_keys_with_the_fusion_meaning() -> None:
     assert aetna["performance_period"] == {"start": "2025-01-01", "end": "2025-12-31"}
     assert aetna["overall"]["performance_met"] == 8
     cigna = load(files, "cigna/summary.json")
-    assert (cigna["episodes"], cigna["performance_rate"], cigna["overall"]["performance_rate"]) == (0, None, None)
+    assert (cigna["episodes"], cigna["performance_rate"], cigna["overall"]["performance_rate"]) == (
+        0,
+        None,
+        None,
+    )
 
 
 def test_qpp_bodies() -> None:
@@ -201,7 +212,10 @@ def test_qpp_bodies() -> None:
     assert group["entityType"] == "group" and "nationalProviderIdentifier" not in group
     assert group["performanceYear"] == 2024
     (measurement_set,) = group["measurementSets"]
-    assert (measurement_set["performanceStart"], measurement_set["performanceEnd"]) == ("2024-01-01", "2024-12-31")
+    assert (measurement_set["performanceStart"], measurement_set["performanceEnd"]) == (
+        "2024-01-01",
+        "2024-12-31",
+    )
     (measurement,) = measurement_set["measurements"]
     assert measurement["measureId"] == "459" and measurement["value"]["isEndToEndReported"] is False
     strata = {s["stratum"]: s for s in measurement["value"]["strata"]}
@@ -211,7 +225,10 @@ def test_qpp_bodies() -> None:
     }  # fmt: skip
     assert strata[FUSION]["performanceMet"] == 4
     individual = load(files, "qpp/individual/123456789_1234567891.json")
-    assert (individual["entityType"], individual["nationalProviderIdentifier"]) == ("individual", "1234567891")
+    assert (individual["entityType"], individual["nationalProviderIdentifier"]) == (
+        "individual",
+        "1234567891",
+    )
     # A stratum without episodes at that level is still sent, with zeros: #459 needs both.
     fusion = individual["measurementSets"][0]["measurements"][0]["value"]["strata"][1]
     assert (fusion["stratum"], fusion["eligiblePopulation"]) == (FUSION, 0)
