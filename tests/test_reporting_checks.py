@@ -146,3 +146,8 @@ def test_published_schemas_are_valid_draft_2020_12() -> None:
     assert schema_failures(schemas) == []
     assert json.loads(schemas["schema/qpp-submission.schema.json"])["$schema"].endswith("2020-12/schema")
     assert date.fromisoformat(json.loads(files["all_payers/summary.json"])["as_of_date"]) == AS_OF
+
+
+def test_a_summary_mart_of_another_year_stops_the_build() -> None:
+    with pytest.raises(ValueError, match="no all_payers row for 2026"):
+        build(2026, rows=summary_rows(2025))

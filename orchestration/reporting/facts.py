@@ -116,6 +116,9 @@ class Facts:
             if key in rows:
                 raise ValueError(f"measure_summary has two rows for {key}")
             rows[key] = row
+        # A mart of another year (or an empty one) must stop the publication, not publish zeros.
+        if ("all_payers", "all", OVERALL) not in rows:
+            raise ValueError(f"measure_summary has no all_payers row for {performance_year}")
         return cls(performance_year, iso(as_of_date), dict(sorted(definitions.items())), rows)
 
     @property
