@@ -1,0 +1,196 @@
+"""The publication's `schema/` folder and the validation of every JSON file against it.
+
+The JSON Schemas are files shipped with the package (schemas/*.json), published as they are;
+the column dictionary of episodes.csv is built from the seeds, so that its allowed values are
+the ones the models use.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from orchestration.reporting.facts import Files, dump_json
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+COLUMN_DICTIONARY = "schema/episodes.columns.json"
+# Published path pattern -> schema file (first match wins; PurePosixPath.match is from the right).
+SCHEMA_OF = (
+    ("all_payers/summary.json", "all-payers-summary.schema.json"),
+    ("qpp/*/*.json", "qpp-submission.schema.json"),
+    (COLUMN_DICTIONARY, "episodes-columns.schema.json"),
+    ("manifest.json", "manifest.schema.json"),
+    ("data_quality.json", "data-quality.schema.json"),
+    ("*/summary.json", "summary.schema.json"),
+)
+BOOLEAN = ["false", "true"]
+
+
+@cache
+def load_schemas() -> dict[str, dict[str, Any]]:
+    return {path.name: json.loads(path.read_text()) for path in sorted(SCHEMA_DIR.glob("*.schema.json"))}
+
+
+@cache
+def _registry() -> Registry:
+    resources = [(s["$id"], Resource.from_contents(s)) for s in load_schemas().values()]
+    return Registry().with_resources(resources)
+
+
+def validator(schema_name: str) -> Draft202012Validator:
+    return Draft202012Validator(
+        load_schemas()[schema_name],
+        registry=_registry(),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def schema_name_for(path: str) -> str | None:
+    if path.startswith("schema/") and path != COLUMN_DICTIONARY:
+        return None
+    for pattern, name in SCHEMA_OF:
+        if PurePosixPath(path).match(pattern) and path.count("/") == pattern.count("/"):
+            return name
+    return None
+
+
+def schema_failures(files: Mapping[str, bytes]) -> list[str]:
+    """Every JSON file of the publication against its schema; the schemas themselves against
+    the draft 2020-12 meta-schema. fhir/ files are checked by the FHIR library instead."""
+    failures = []
+    for path in sorted(files):
+        if path.startswith("schema/") and path.endswith(".schema.json"):
+            meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+            errors = meta.iter_errors(json.loads(files[path]))
+            failures += [f"{path}: not a draft 2020-12 schema: {e.message}" for e in errors]
+            continue
+        name = schema_name_for(path)
+        if name is None:
+            continue
+        try:
+            instance = json.loads(files[path])
+        except ValueError as error:
+            failures.append(f"{path}: not JSON: {error}")
+            continue
+        for error in sorted(validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path)):
+            where = "/".join(map(str, error.absolute_path)) or "(root)"
+            failures.append(f"{path} {where}: {error.message} [{name}]")
+    return failures
+
+
+def _seed(seeds_dir: Path, name: str) -> list[dict[str, str]]:
+    path = seeds_dir / f"{name}.csv"
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _distinct(rows: Iterable[Mapping[str, str]], column: str) -> list[str]:
+    return sorted({row[column] for row in rows if row.get(column)})
+
+
+def _value_sets(seeds_dir: Path, strata: list[dict[str, str]]) -> list[dict[str, str]]:
+    names = _distinct(strata, "procedure_value_set") or ["lumbar_fusion", "lumbar_discectomy"]
+    # Add-on codes never start an episode, so they never appear as its procedure code.
+    rows = [row for name in names for row in _seed(seeds_dir, name)]
+    return [row for row in rows if row.get("role", "primary") == "primary"]
+
+
+# episodes.csv in file order: name, type, empty cells allowed, meaning.
+EPISODE_COLUMNS = (
+    ("episode_id", "text", False,
+     "Stable id of the episode: the same for the same person, payer and procedure date on every run."),
+    ("person_id", "text", False, "The patient (claims person_id)."),
+    ("member_id", "text", True, "The payer's member id from the procedure claim lines."),
+    ("payer", "text", False, "Canonical payer key; a feed holds only its own payer's episodes."),
+    ("performance_year", "integer", False, "The performance year the episode is reported in."),
+    ("procedure_date", "date", False, "Date of the index procedure (YYYY-MM-DD)."),
+    ("procedure_code", "text", False,
+     "Primary CPT code of the surgeon's line, or the facility's ICD-10-PCS code."),
+    ("rendering_npi", "text", True, "NPI of the operating surgeon; empty for facility-only episodes."),
+    ("baseline_date", "date", True,
+     "Date of the baseline back-pain score (procedure - 3 months through procedure)."),
+    ("baseline_score", "decimal", True, "Baseline back-pain score, exact decimal on the 0-10 scale."),
+    ("one_year_date", "date", True,
+     "Date of the follow-up score: one year (9-15 months) for lumbarFusion, three months "
+     "(6-20 weeks) for lumbarDiscectomy."),
+    ("one_year_score", "decimal", True, "Follow-up back-pain score (see one_year_date), exact decimal 0-10."),
+    ("improvement", "decimal", True,
+     "baseline_score - one_year_score (positive = better); empty unless both exist."),
+    ("outcome", "text", False,
+     "Outcome of the episode; pending while the follow-up window is open without a score."),
+    ("quality_code", "text", True, "Quality data code of the outcome; empty while pending."),
+    ("g2139", "boolean", False, "True exactly when quality_code is G2139."),
+    ("exclusion_reason", "text", True, "Why the episode is a denominator exclusion (G9945)."),
+    ("is_final", "boolean", False,
+     "True once the follow-up window has closed; before that the outcome may change."),
+    ("stratum", "text", False, "Stratum of measure #459 the episode belongs to."),
+    ("rendering_tin", "text", True, "TIN billed on the procedure line (group reporting); empty when absent."),
+    ("procedure_code_system", "text", False, "Code system of procedure_code."),
+    ("exclusion_diagnosis_code", "text", True, "Diagnosis code (undotted) that excluded the episode."),
+    ("as_of_date", "date", False, "The run's as-of date; records dated after it were ignored."),
+)  # fmt: skip
+
+
+def _allowed(seeds_dir: Path) -> dict[str, dict[str, list[str]]]:
+    """Per column, its allowed values (or code prefixes), read from the seeds the models use."""
+    codes = _seed(seeds_dir, "quality_code")
+    strata = _seed(seeds_dir, "measure_stratum")
+    procedures = _value_sets(seeds_dir, strata)
+    exact = [row for row in procedures if row.get("match_type", "exact") == "exact"]
+    exclusions = _seed(seeds_dir, "spine_exclusion")
+    return {
+        "payer": {"allowed_values": _distinct(_seed(seeds_dir, "payer_alias"), "payer")},
+        "procedure_code": {
+            "allowed_values": _distinct(exact, "code"),
+            "allowed_prefixes": _distinct([row for row in procedures if row not in exact], "code"),
+        },
+        "outcome": {"allowed_values": sorted({*_distinct(codes, "outcome"), "pending"})},
+        "quality_code": {"allowed_values": _distinct(codes, "quality_code")},
+        "g2139": {"allowed_values": BOOLEAN},
+        "exclusion_reason": {"allowed_values": _distinct(exclusions, "reason")},
+        "is_final": {"allowed_values": BOOLEAN},
+        # measure_stratum is the home of the strata; quality_code names them too.
+        "stratum": {"allowed_values": _distinct(strata, "stratum") or _distinct(codes, "stratum")},
+        "procedure_code_system": {"allowed_values": _distinct(procedures, "code_system")},
+        "exclusion_diagnosis_code": {"allowed_prefixes": _distinct(exclusions, "code_prefix")},
+    }
+
+
+def column_dictionary(seeds_dir: Path) -> dict[str, Any]:
+    """episodes.csv, column by column, with allowed values read from the seeds."""
+    allowed = _allowed(seeds_dir)
+    return {
+        "file": "<payer>/episodes.csv",
+        "format": "CSV, comma-separated, header row, UTF-8; booleans true/false; empty cell = no value",
+        "columns": [
+            {
+                "name": name,
+                "type": type_,
+                "nullable": nullable,
+                "meaning": meaning,
+                "allowed_values": None,
+                **allowed.get(name, {}),
+            }
+            for name, type_, nullable, meaning in EPISODE_COLUMNS
+        ],
+    }
+
+
+def schema_files(seeds_dir: Path) -> Files:
+    files = {f"schema/{path.name}": path.read_bytes() for path in sorted(SCHEMA_DIR.glob("*.schema.json"))}
+    files[COLUMN_DICTIONARY] = dump_json(column_dictionary(seeds_dir))
+    return files
+
+
+def read_payer_names(seeds_dir: Path) -> dict[str, str]:
+    """Canonical payer key -> display name, from seed payer_alias."""
+    return {row["payer"]: row["payer_name"] for row in _seed(seeds_dir, "payer_alias")}

@@ -1,0 +1,106 @@
+"""summary.json of each payer and all_payers/summary.json.
+
+A payer's summary keeps every key it had before the second stratum, with the same meaning
+(the lumbar fusion stratum) and the same formatting; the new `strata` block holds both strata
+and `overall` the weighted average over them. Top-level keys added alongside the old ones
+(`denominator_period`, `reporting_rate`, `ready`) follow the same rule: they describe the
+lumbar fusion stratum, so that one reading of the top level never mixes two strata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from orchestration.reporting.facts import (
+    LEGACY_STRATUM,
+    OVERALL,
+    OVERALL_ALGORITHM,
+    Facts,
+    Files,
+    dump_json,
+)
+
+# summary.json's original count keys, in the marts' terms; `g2139` is the stratum's not-met code
+# count (G2139 for lumbar fusion).
+LEGACY_COUNTS = (
+    "episodes",
+    "excluded",
+    "pending",
+    "eligible_population",
+    "performance_met",
+    "performance_not_met",
+    "not_measured",
+)
+
+
+def stratum_blocks(facts: Facts, level: str, level_id: str) -> dict[str, dict[str, Any]]:
+    blocks = {}
+    for stratum, definition in facts.definitions.items():
+        blocks[stratum] = {
+            **facts.counts(level, level_id, stratum),
+            "title": definition.title,
+            "qpp_stratum": definition.qpp_stratum,
+            "codes": definition.codes,
+            "denominator_period": definition.denominator_period,
+        }
+    return blocks
+
+
+def overall_block(facts: Facts, level: str, level_id: str) -> dict[str, Any]:
+    return {**facts.counts(level, level_id, OVERALL), "algorithm": OVERALL_ALGORITHM}
+
+
+def payer_summary(facts: Facts, payer: str, payer_name: str) -> dict[str, Any]:
+    legacy = facts.counts("payer", payer, LEGACY_STRATUM)
+    definition = facts.legacy
+    return {
+        "payer": payer,
+        "payer_name": payer_name,
+        "performance_year": facts.performance_year,
+        "as_of_date": facts.as_of_date,
+        "measure": {
+            "id": definition.measure_id,
+            "stratum": LEGACY_STRATUM,
+            "codes": definition.codes,
+            "title": facts.measure_title,
+            "version": definition.version,
+        },
+        **{key: legacy[key] for key in LEGACY_COUNTS},
+        "g2139": legacy["not_met"],
+        "performance_rate": legacy["performance_rate"],
+        "reporting_rate": legacy["reporting_rate"],
+        "ready": legacy["ready"],
+        "denominator_period": definition.denominator_period,
+        "performance_period": facts.performance_period,
+        "strata": stratum_blocks(facts, "payer", payer),
+        "overall": overall_block(facts, "payer", payer),
+    }
+
+
+def all_payers_summary(facts: Facts) -> dict[str, Any]:
+    overall = overall_block(facts, "all_payers", "all")
+    return {
+        "level": "all_payers",
+        "performance_year": facts.performance_year,
+        "as_of_date": facts.as_of_date,
+        "measure": {
+            "id": facts.measure_id,
+            "title": facts.measure_title,
+            "version": facts.legacy.version,
+            "strata": facts.strata,
+        },
+        "performance_period": facts.performance_period,
+        # A submission is ready only when no episode of the period is pending, in any stratum.
+        "ready": overall["ready"],
+        "strata": stratum_blocks(facts, "all_payers", "all"),
+        "overall": overall,
+    }
+
+
+def summary_files(facts: Facts, payer_names: Mapping[str, str]) -> Files:
+    """`<payer>/summary.json` for every payer of the summary mart, and `all_payers/summary.json`."""
+    files = {"all_payers/summary.json": dump_json(all_payers_summary(facts))}
+    for payer in facts.level_ids("payer"):
+        files[f"{payer}/summary.json"] = dump_json(payer_summary(facts, payer, payer_names[payer]))
+    return files
