@@ -29,8 +29,7 @@ AS_OF = "2026-11-27"
 EXCLUSION_PREFIXES = {
     "cancer": ("C412", "C7951", "C720", "C701", "C900"),
     "fracture": ("S320", "M4856", "M8008"),
-    "infection": ("M4626", "M4627", "M4636", "M4637", "M4646", "M4647", "M4656", "M4657",
-                  "A1801", "G061"),
+    "infection": ("M4626", "M4627", "M4636", "M4637", "M4646", "M4647", "M4656", "M4657", "A1801", "G061"),
     "scoliosis": ("M410", "M411", "M412", "M414", "Q675", "Q763"),
 }
 
@@ -87,7 +86,9 @@ def _episodes(claims: pd.DataFrame) -> pd.DataFrame:
     surgery = primary.assign(fusion=primary["hcpcs_code"].isin(FUSION_CPT))
     surgery = surgery.groupby(["person_id", "claim_line_start_date"], as_index=False)["fusion"].any()
     stratum = surgery["fusion"].map({True: "fusion", False: "discectomy"})
-    return pd.DataFrame({"person_id": surgery["person_id"], "date": surgery["claim_line_start_date"], "stratum": stratum})
+    return pd.DataFrame(
+        {"person_id": surgery["person_id"], "date": surgery["claim_line_start_date"], "stratum": stratum}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -132,8 +133,12 @@ def test_a_chunk_does_not_depend_on_the_chunks_after_it(
     write_demo_landing(tmp_path / "short", people=150)
     write_demo_landing(tmp_path / "long", people=400)
     short, long = _digests(tmp_path / "short"), _digests(tmp_path / "long")
-    for name in ("medical_claim/professional_000.csv", "medical_claim/institutional_000.parquet",
-                 "eligibility/eligibility_000.csv", "pain_score/pain_score_000.csv"):
+    for name in (
+        "medical_claim/professional_000.csv",
+        "medical_claim/institutional_000.parquet",
+        "eligibility/eligibility_000.csv",
+        "pain_score/pain_score_000.csv",
+    ):
         assert short[name] == long[name]
 
 
@@ -156,8 +161,11 @@ def test_chunked_layout_with_unique_ids(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(writer, "CHUNK_PEOPLE", 150)
     write_demo_landing(tmp_path, people=400)
     names = {p.name for p in (tmp_path / "medical_claim").iterdir()}
-    assert names == {f"{kind}_{i:03d}.{ext}" for i in range(3)
-                     for kind, ext in (("professional", "csv"), ("institutional", "parquet"))}
+    assert names == {
+        f"{kind}_{i:03d}.{ext}"
+        for i in range(3)
+        for kind, ext in (("professional", "csv"), ("institutional", "parquet"))
+    }
     assert {p.name for p in (tmp_path / "eligibility").iterdir()} == {
         f"eligibility_{i:03d}.csv" for i in range(3)
     }
@@ -253,7 +261,10 @@ def test_claim_lines_per_person_and_surgery_share(good: dict[str, pd.DataFrame])
     assert 0.55 <= operated / DEFAULT_PEOPLE <= 0.65
     # Each stratum's surgeries span the denominator periods of PY 2024..2027, edges included.
     episodes = _episodes(claims)
-    for stratum, first, last in (("fusion", "2022-10-01", "2026-09-30"), ("discectomy", "2023-08-01", "2027-07-31")):
+    for stratum, first, last in (
+        ("fusion", "2022-10-01", "2026-09-30"),
+        ("discectomy", "2023-08-01", "2027-07-31"),
+    ):
         dates = episodes.loc[episodes["stratum"] == stratum, "date"]
         assert dates.min() == first and dates.max() == last
 
@@ -280,7 +291,9 @@ def test_add_on_codes_alone_never_make_a_surgery(good: dict[str, pd.DataFrame]) 
     claims = good["medical_claim"]
     primary = set(claims.loc[claims["hcpcs_code"].isin(PRIMARY_CPT), "person_id"])
     index_pcs = FUSION_PCS | DISCECTOMY_PCS
-    pcs = claims["procedure_code_1"].str[:4].isin(index_pcs) | claims["procedure_code_2"].str[:4].isin(index_pcs)
+    pcs = claims["procedure_code_1"].str[:4].isin(index_pcs) | claims["procedure_code_2"].str[:4].isin(
+        index_pcs
+    )
     add_on_only = set(claims.loc[claims["hcpcs_code"].isin(ADDON_CPT), "person_id"]) - primary
     assert add_on_only and not add_on_only & set(claims.loc[pcs, "person_id"])
 
@@ -336,3 +349,88 @@ def test_pain_scores_and_their_boundaries(good: dict[str, pd.DataFrame]) -> None
     assert {"3", "3.0", "30"} <= set(back["score"])
     same_day = back.duplicated(["person_id", "assessment_date"], keep=False)
     assert same_day.any()  # two scores on one day: the tie rules decide
+
+
+# --- the discectomy/laminectomy stratum and provider groups ---
+
+
+def test_discectomies_outnumber_fusions_in_every_payer(good: dict[str, pd.DataFrame]) -> None:
+    claims = good["medical_claim"]
+    episodes = _episodes(claims)
+    counts = episodes["stratum"].value_counts()
+    assert 1.5 <= counts["discectomy"] / counts["fusion"] <= 2.0
+    # Some fusions carry a discectomy/laminectomy the same day (the fusion wins).
+    surgeon = claims[claims["hcpcs_modifier_1"] == ""]
+    days = surgeon.groupby(["person_id", "claim_line_start_date"])["hcpcs_code"]
+    both = days.agg(lambda codes: bool(set(codes) & FUSION_CPT) and bool(set(codes) & DISCECTOMY_CPT))
+    assert both.sum() > 0.05 * counts["fusion"]
+    assert set(claims["hcpcs_code"]) >= {"63035", "63048"}  # add-ons of both kinds
+    alias = {s.lower().replace(" ", ""): p for p, names in PAYER_SPELLINGS.items() for s in names}
+    with_payer = episodes.merge(
+        surgeon[["person_id", "claim_line_start_date", "payer"]].drop_duplicates(
+            ["person_id", "claim_line_start_date"]
+        ),
+        left_on=["person_id", "date"],
+        right_on=["person_id", "claim_line_start_date"],
+    )
+    payer = with_payer["payer"].str.lower().str.replace(" ", "").map(alias)
+    for stratum in ("fusion", "discectomy"):
+        assert set(payer[with_payer["stratum"] == stratum].dropna()) == set(PAYER_SPELLINGS)
+
+
+def test_procedure_codes_by_claim_type(good: dict[str, pd.DataFrame]) -> None:
+    claims = good["medical_claim"]
+    institutional = claims["claim_type"] == "institutional"
+    pcs = pd.concat([claims.loc[institutional, f"procedure_code_{i}"] for i in range(1, 4)]).str[:4]
+    assert DISCECTOMY_PCS <= set(pcs) and FUSION_PCS <= set(pcs)
+    assert not claims.loc[institutional, "hcpcs_code"].isin(PRIMARY_CPT).any()
+    assert (claims.loc[~institutional, "procedure_code_1"] == "").all()
+
+
+def _normalised(pain: pd.DataFrame) -> pd.Series:
+    return pain["score"].astype(float) * 10 / pain["scale_max"].astype(float)
+
+
+def test_discectomy_scores_in_the_three_month_window_and_every_outcome(good: dict[str, pd.DataFrame]) -> None:
+    episodes = _episodes(good["medical_claim"])
+    episodes = episodes[episodes["stratum"] == "discectomy"].drop_duplicates(["person_id", "date"])
+    pain = good["pain_score"]
+    back = pain[(pain["body_site"] == "back") & (pain["assessment_date"] <= AS_OF)]
+    back = back.assign(value=_normalised(back), day=pd.to_datetime(back["assessment_date"]))
+    pairs = episodes.assign(surgery=pd.to_datetime(episodes["date"])).merge(back, on="person_id")
+    offset = (pairs["day"] - pairs["surgery"]).dt.days
+    in_window = pairs[offset.between(42, 140)]
+    days = offset[offset.between(42, 140)]
+    assert {42, 140} <= set(days) and 80 <= days.median() <= 100  # both edges; clustered on 3 months
+    assert offset.isin([41, 141]).any() or offset.between(14, 41).any()  # too early or late: never counts
+    target = in_window["surgery"] + pd.DateOffset(months=3)
+    distance = (in_window["day"] - target).dt.days.abs()
+    followup = (
+        in_window.assign(distance=distance)
+        .sort_values(["distance", "value"])
+        .groupby(["person_id", "date"])
+        .first()
+    )
+    baseline_rows = pairs[offset.between(-92, 0)].sort_values(["day", "value"], ascending=[True, False])
+    baseline = baseline_rows.groupby(["person_id", "date"])["value"].last()
+    scored = followup.join(baseline.rename("baseline"))
+    met_low = scored["value"] <= 3.0
+    met_improved = (scored["value"] > 3.0) & (scored["baseline"] - scored["value"] >= 5.0 - 1e-9)
+    assert met_low.any() and met_improved.any() and (~met_low & ~met_improved).any()
+    closed = pd.to_datetime(episodes["date"]) + pd.Timedelta(days=140) < pd.Timestamp(AS_OF)
+    unscored = ~episodes.set_index(["person_id", "date"]).index.isin(scored.index)
+    assert (closed & unscored).any()  # not measured
+    assert (~closed & unscored & (episodes["date"] <= AS_OF)).any()  # pending at the as-of date
+
+
+def test_surgeons_bill_under_a_handful_of_tins(good: dict[str, pd.DataFrame]) -> None:
+    claims = good["medical_claim"]
+    surgical = claims[claims["hcpcs_code"].isin(PRIMARY_CPT)]
+    with_both = surgical[(surgical["rendering_tin"] != "") & (surgical["rendering_npi"] != "")]
+    npis = with_both.groupby("rendering_tin")["rendering_npi"].nunique()
+    assert 3 <= len(npis) <= 10 and (npis >= 3).all()
+    assert with_both["rendering_tin"].str.fullmatch(r"\d{9}").all()
+    assert with_both.groupby("rendering_npi")["rendering_tin"].nunique().max() == 1
+    missing_tin, missing_npi = surgical["rendering_tin"] == "", surgical["rendering_npi"] == ""
+    assert missing_tin.any() and missing_npi.any()
+    assert (missing_tin | missing_npi).mean() < 0.03
