@@ -102,23 +102,19 @@ def _surgery_lines(
     """One professional claim per selected surgery, a line per non-empty code."""
     which = np.flatnonzero(selected)
     row, line, code = explode(codes[which])
-    claim = ids.take(which.size)
-    at = which[row]
-    return part(
-        CLAIM_KEYS,
-        row.size,
-        person=s.person[at],
-        payer=payer[at],
-        claim=claim[row],
-        line=line,
-        start=s.date[at],
-        end=s.date[at],
-        pos=s.pos[at],
+    return _surgery_claim(
+        s,
+        which,
+        row,
+        line,
+        ids,
+        payer=payer[which[row]],
+        start=s.date[which[row]],
+        end=s.date[which[row]],
+        pos=s.pos[which[row]],
         hcpcs=code,
-        modifier=s.assistant_modifier[at] if assistant else 0,
-        npi=(s.assistant if assistant else s.surgeon)[at],
-        missing=s.missing[at],
-        **columns("dx", s.dx[at]),
+        modifier=s.assistant_modifier[which[row]] if assistant else 0,
+        npi=(s.assistant if assistant else s.surgeon)[which[row]],
     )
 
 
@@ -127,23 +123,43 @@ def _facility_claims(s: Surgeries, ids: Counter) -> Rows:
     # as in Tuva's medical_claim; a fusion's admission may be the day before.
     which = np.flatnonzero(s.facility)
     row, line = numbered(s.facility_lines[which])
+    at = which[row]
+    return _surgery_claim(
+        s,
+        which,
+        row,
+        line,
+        ids,
+        payer=s.payer[at],
+        institutional=1,
+        start=s.admit[at],
+        end=s.discharge[at],
+        npi=s.surgeon[at],
+        procedure_date=s.date[at],
+        **columns("pcs", s.pcs[at]),
+    )
+
+
+def _surgery_claim(
+    s: Surgeries,
+    which: np.ndarray,
+    row: np.ndarray,
+    line: np.ndarray,
+    ids: Counter,
+    **cells: np.ndarray | int,
+) -> Rows:
+    """Claim lines of the surgeries `which` (a claim each; `row` indexes `which` per line)."""
     claim = ids.take(which.size)
     at = which[row]
     return part(
         CLAIM_KEYS,
         row.size,
         person=s.person[at],
-        payer=s.payer[at],
         claim=claim[row],
         line=line,
-        institutional=1,
-        start=s.admit[at],
-        end=s.discharge[at],
-        npi=s.surgeon[at],
         missing=s.missing[at],
-        procedure_date=s.date[at],
         **columns("dx", s.dx[at]),
-        **columns("pcs", s.pcs[at]),
+        **cells,
     )
 
 
