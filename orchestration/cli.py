@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _demo_data(args: argparse.Namespace) -> int:
-    from orchestration.demo_data import DEFAULT_PEOPLE, DEFAULT_SEED, write_demo_landing
+    from demo import DEFAULT_PEOPLE, DEFAULT_SEED, write_demo_landing
 
     people = DEFAULT_PEOPLE if args.people is None else args.people
     seed = DEFAULT_SEED if args.seed is None else args.seed

@@ -52,7 +52,7 @@ def settings_for(landing: Path, root: Path, warehouse: Path | None = None) -> Ru
 
 @pytest.fixture(scope="session")
 def demo_landing(tmp_path_factory) -> Path:
-    from orchestration.demo_data import write_demo_landing
+    from demo import write_demo_landing
 
     landing = tmp_path_factory.mktemp("demo") / "landing"
     write_demo_landing(landing, people=DEMO_PEOPLE, seed=DEMO_SEED)

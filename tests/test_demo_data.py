@@ -10,26 +10,25 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration import demo_data
-from orchestration.demo_data import (
-    BAD_ROWS,
-    DEFAULT_PEOPLE,
-    PAYER_SPELLINGS,
-    UNMAPPED_PAYERS,
-    write_demo_landing,
-)
+from demo import writer
+from demo.bad_rows import BAD_ROWS, MIN_BAD_ROWS
+from demo.vocab import PAYER_SPELLINGS, UNMAPPED_PAYERS
+from demo.writer import DEFAULT_PEOPLE, write_demo_landing
+from orchestration.landing import MEDICAL_CLAIM
 
 SMALL = 400
 Landing = tuple[Path, dict[str, int]]  # the folder and the counts write_demo_landing returned
 TABLES = ("medical_claim", "eligibility", "pain_score")
-PRIMARY_CPT = {"22533", "22558", "22586", "22612", "22630", "22633"}
-ADDON_CPT = {"22534", "22585", "22614", "22632", "22634"}
+FUSION_CPT = {"22533", "22558", "22586", "22612", "22630", "22633"}
+DISCECTOMY_CPT = {"63005", "63012", "63017", "63030", "63042", "63047", "63056"}
+PRIMARY_CPT = FUSION_CPT | DISCECTOMY_CPT
+ADDON_CPT = {"22534", "22585", "22614", "22632", "22634", "63035", "63043", "63044", "63048", "63057"}
+FUSION_PCS, DISCECTOMY_PCS = {"0SG0", "0SG1", "0SG3"}, {"0SB2", "0SB4", "0ST2", "0ST4"}
 # The measure's spine_exclusion prefixes by reason (dots removed, upper case).
 EXCLUSION_PREFIXES = {
     "cancer": ("C412", "C7951", "C720", "C701", "C900"),
     "fracture": ("S320", "M4856", "M8008"),
-    "infection": ("M4626", "M4627", "M4636", "M4637", "M4646", "M4647", "M4656", "M4657",
-                  "A1801", "G061"),
+    "infection": ("M4626", "M4627", "M4636", "M4637", "M4646", "M4647", "M4656", "M4657", "A1801", "G061"),
     "scoliosis": ("M410", "M411", "M412", "M414", "Q675", "Q763"),
 }
 
@@ -80,6 +79,17 @@ def _age_on_october_1(birth: pd.Series, day: pd.Series) -> pd.Series:
     return year - born.dt.year - birthday_after.astype(int)
 
 
+def _episodes(claims: pd.DataFrame) -> pd.DataFrame:
+    """person_id, date, stratum of each surgery billed on professional lines; fusion wins."""
+    primary = claims[claims["hcpcs_code"].isin(PRIMARY_CPT)]
+    surgery = primary.assign(fusion=primary["hcpcs_code"].isin(FUSION_CPT))
+    surgery = surgery.groupby(["person_id", "claim_line_start_date"], as_index=False)["fusion"].any()
+    stratum = surgery["fusion"].map({True: "fusion", False: "discectomy"})
+    return pd.DataFrame(
+        {"person_id": surgery["person_id"], "date": surgery["claim_line_start_date"], "stratum": stratum}
+    )
+
+
 @pytest.fixture(scope="module")
 def default_landing(tmp_path_factory: pytest.TempPathFactory) -> Landing:
     root = tmp_path_factory.mktemp("demo") / "landing"
@@ -118,12 +128,16 @@ def test_another_seed_changes_every_file(tmp_path: Path) -> None:
 def test_a_chunk_does_not_depend_on_the_chunks_after_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(demo_data, "CHUNK_PEOPLE", 150)
+    monkeypatch.setattr(writer, "CHUNK_PEOPLE", 150)
     write_demo_landing(tmp_path / "short", people=150)
     write_demo_landing(tmp_path / "long", people=400)
     short, long = _digests(tmp_path / "short"), _digests(tmp_path / "long")
-    for name in ("medical_claim/professional_000.csv", "medical_claim/institutional_000.parquet",
-                 "eligibility/eligibility_000.csv", "pain_score/pain_score_000.csv"):
+    for name in (
+        "medical_claim/professional_000.csv",
+        "medical_claim/institutional_000.parquet",
+        "eligibility/eligibility_000.csv",
+        "pain_score/pain_score_000.csv",
+    ):
         assert short[name] == long[name]
 
 
@@ -132,7 +146,7 @@ def test_a_chunk_does_not_depend_on_the_chunks_after_it(
 
 def test_default_folder_layout(default_landing: Landing) -> None:
     root, _ = default_landing
-    assert DEFAULT_PEOPLE <= demo_data.CHUNK_PEOPLE  # one chunk at the default size
+    assert DEFAULT_PEOPLE <= writer.CHUNK_PEOPLE  # one chunk at the default size
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) == [
         "eligibility/eligibility_000.csv",
         "medical_claim/institutional_000.parquet",
@@ -143,11 +157,14 @@ def test_default_folder_layout(default_landing: Landing) -> None:
 
 
 def test_chunked_layout_with_unique_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(demo_data, "CHUNK_PEOPLE", 150)
+    monkeypatch.setattr(writer, "CHUNK_PEOPLE", 150)
     write_demo_landing(tmp_path, people=400)
     names = {p.name for p in (tmp_path / "medical_claim").iterdir()}
-    assert names == {f"{kind}_{i:03d}.{ext}" for i in range(3)
-                     for kind, ext in (("professional", "csv"), ("institutional", "parquet"))}
+    assert names == {
+        f"{kind}_{i:03d}.{ext}"
+        for i in range(3)
+        for kind, ext in (("professional", "csv"), ("institutional", "parquet"))
+    }
     assert {p.name for p in (tmp_path / "eligibility").iterdir()} == {
         f"eligibility_{i:03d}.csv" for i in range(3)
     }
@@ -166,7 +183,7 @@ def test_returned_counts_are_the_data_rows_in_the_files(default_landing: Landing
 def test_resend_is_a_byte_copy_of_the_smallest_pain_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(demo_data, "CHUNK_PEOPLE", 150)
+    monkeypatch.setattr(writer, "CHUNK_PEOPLE", 150)
     write_demo_landing(tmp_path, people=400)
     chunks = _data_files(tmp_path, "pain_score")
     smallest = min(chunks, key=lambda p: p.stat().st_size)
@@ -197,7 +214,9 @@ def test_csv_files_are_plain_text_with_empty_missing_cells(default_landing: Land
 def test_institutional_claims_are_parquet_with_string_columns(default_landing: Landing) -> None:
     root, _ = default_landing
     schema = pq.read_schema(root / "medical_claim" / "institutional_000.parquet")
-    assert schema.names == list(demo_data.CLAIM_COLUMNS)
+    # The loader's columns, in its order: the ones the demo fills, required ones included.
+    assert schema.names == [c.name for c in MEDICAL_CLAIM.columns if c.name in schema.names]
+    assert set(MEDICAL_CLAIM.required) <= set(schema.names) and "rendering_tin" in schema.names
     assert all(field.type == pa.string() for field in schema)
 
 
@@ -229,7 +248,7 @@ def test_every_bad_row_kind_is_present(frames: dict[str, pd.DataFrame]) -> None:
         total = 0
         for kind, cells in kinds.items():
             found = int(_matches(frame, cells).sum())
-            assert found >= demo_data._MIN_BAD_ROWS, (table, kind)
+            assert found >= MIN_BAD_ROWS, (table, kind)
             total += found
         assert 0.001 <= total / len(frame) <= 0.01, table
 
@@ -237,17 +256,23 @@ def test_every_bad_row_kind_is_present(frames: dict[str, pd.DataFrame]) -> None:
 def test_claim_lines_per_person_and_surgery_share(good: dict[str, pd.DataFrame]) -> None:
     claims = good["medical_claim"]
     assert 8 <= len(claims) / DEFAULT_PEOPLE <= 12
-    fused = claims.loc[claims["hcpcs_code"].isin(PRIMARY_CPT), "person_id"].nunique()
-    assert 0.55 <= fused / DEFAULT_PEOPLE <= 0.65
-    dates = claims.loc[claims["hcpcs_code"].isin(PRIMARY_CPT), "claim_line_start_date"]
-    assert dates.min() == "2022-10-01" and dates.max() == "2026-09-30"
+    operated = claims.loc[claims["hcpcs_code"].isin(PRIMARY_CPT), "person_id"].nunique()
+    assert 0.55 <= operated / DEFAULT_PEOPLE <= 0.65
+    # Each stratum's surgeries span the denominator periods of PY 2024..2027, edges included.
+    episodes = _episodes(claims)
+    for stratum, first, last in (
+        ("fusion", "2022-10-01", "2026-09-30"),
+        ("discectomy", "2023-08-01", "2027-07-31"),
+    ):
+        dates = episodes.loc[episodes["stratum"] == stratum, "date"]
+        assert dates.min() == first and dates.max() == last
 
 
 def test_fusions_appear_on_facility_claims_and_alone(good: dict[str, pd.DataFrame]) -> None:
     claims = good["medical_claim"]
     facility = claims[claims["claim_type"] == "institutional"]
     procedures = facility[["procedure_code_1", "procedure_code_2"]]
-    pcs = procedures.apply(lambda codes: codes.str[:4].isin({"0SG0", "0SG1", "0SG3"}))
+    pcs = procedures.apply(lambda codes: codes.str[:4].isin(FUSION_PCS))
     lumbar = facility[pcs.any(axis=1)]
     assert (lumbar["procedure_code_type"] == "icd-10-pcs").all()
     assert (lumbar["procedure_date_1"] != "").all()
@@ -264,7 +289,10 @@ def test_fusions_appear_on_facility_claims_and_alone(good: dict[str, pd.DataFram
 def test_add_on_codes_alone_never_make_a_surgery(good: dict[str, pd.DataFrame]) -> None:
     claims = good["medical_claim"]
     primary = set(claims.loc[claims["hcpcs_code"].isin(PRIMARY_CPT), "person_id"])
-    pcs = claims["procedure_code_1"].str[:3].eq("0SG") | claims["procedure_code_2"].str[:3].eq("0SG")
+    index_pcs = FUSION_PCS | DISCECTOMY_PCS
+    pcs = claims["procedure_code_1"].str[:4].isin(index_pcs) | claims["procedure_code_2"].str[:4].isin(
+        index_pcs
+    )
     add_on_only = set(claims.loc[claims["hcpcs_code"].isin(ADDON_CPT), "person_id"]) - primary
     assert add_on_only and not add_on_only & set(claims.loc[pcs, "person_id"])
 
