@@ -43,7 +43,7 @@ def landing_for(people: int, seed: int, cache: Path) -> Path:
     landing = cache / f"landing-{people}-{seed}"
     marker = landing / ".complete"
     if not marker.exists():
-        from orchestration.demo_data import write_demo_landing
+        from demo import write_demo_landing
 
         shutil.rmtree(landing, ignore_errors=True)
         write_demo_landing(landing, people=people, seed=seed)

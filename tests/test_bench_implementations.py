@@ -16,7 +16,7 @@ import pytest
 
 from bench.floor import run_floor
 from bench.pandas_reference import RESULT_COLUMNS, run_pandas
-from orchestration.demo_data import write_demo_landing
+from demo import write_demo_landing
 
 AS_OF = date(2026, 11, 27)
 PERFORMANCE_YEAR = 2026
