@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import re
 import time
 import warnings
 from collections import defaultdict
@@ -68,8 +69,13 @@ CSV_OPTIONS = (
     "ignore_errors = true, union_by_name = true"
 )
 # The warehouse floor: DuckDB's own CSV reader with detected types; rows it cannot
-# read are skipped, unreported (no validation, no quarantine).
+# read are skipped, unreported (no validation, no quarantine). Identifiers and codes
+# are declared text: detection from a sample would type 99213 as a number and then
+# skip the rows of a later J-code.
 TYPED_CSV_OPTIONS = "header = true, ignore_errors = true, union_by_name = true"
+TEXT_COLUMNS = re.compile(
+    r"(claim_id|person_id|payer|claim_type|hcpcs_code|body_site|instrument|(diagnosis|procedure)_code_\d+)"
+)
 
 
 def _sha256(path: Path) -> str:
@@ -127,8 +133,8 @@ def _readers(files: Sequence[Path], csv_options: str = CSV_OPTIONS) -> list[str]
     return readers
 
 
-def _file_columns(files: Sequence[Path]) -> set[str]:
-    """Column names the files have: CSV header lines and Parquet schemas only."""
+def _raw_columns(files: Sequence[Path]) -> set[str]:
+    """Column names as the files spell them: CSV header lines and Parquet schemas only."""
     names: set[str] = set()
     for path in files:
         if path.suffix.lower() == ".parquet":
@@ -136,7 +142,19 @@ def _file_columns(files: Sequence[Path]) -> set[str]:
         else:
             with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
                 names.update(next(csv.reader(handle), []))
-    return {n.strip().lower() for n in names}
+    return names
+
+
+def _file_columns(files: Sequence[Path]) -> set[str]:
+    return {n.strip().lower() for n in _raw_columns(files)}
+
+
+def _typed_csv_options(files: Sequence[Path]) -> str:
+    """The warehouse floor's CSV options: detected types, but text for identifiers and codes."""
+    csv_files = [p for p in files if p.suffix.lower() == ".csv"]
+    text = sorted(n for n in _raw_columns(csv_files) if TEXT_COLUMNS.fullmatch(n.strip().lower()))
+    declared = ", ".join("'" + n.replace("'", "''") + "': 'VARCHAR'" for n in text)
+    return f"{TYPED_CSV_OPTIONS}, types = {{{declared}}}" if text else TYPED_CSV_OPTIONS
 
 
 def _text_source(selects: Sequence[str], present: set[str], columns: Sequence[str]) -> str:
@@ -227,7 +245,8 @@ def load_warehouse(con: duckdb.DuckDBPyConnection, landing: Path) -> dict[str, s
     """
     sources = {}
     for table in TABLES:
-        readers = _readers(landing_files(landing, table), TYPED_CSV_OPTIONS)
+        files = landing_files(landing, table)
+        readers = _readers(files, _typed_csv_options(files))
         if readers:
             union = " union all by name ".join(f"select * from {r}" for r in readers)
             con.execute(f"create or replace table {table} as {union}")
