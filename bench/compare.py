@@ -1,4 +1,4 @@
-"""Episode-by-episode comparison of the three implementations of the measure."""
+"""Episode-by-episode comparison of the implementations of the measure (both strata)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-KEY = ["person_id", "payer", "procedure_date"]
+KEY = ["stratum", "person_id", "payer", "procedure_date"]
+# A result without a stratum column predates the second stratum: all lumbar fusion.
+DEFAULT_STRATUM = "lumbarFusion"
 VALUES = [
     "baseline_date",
     "baseline_score",
@@ -25,7 +27,7 @@ def normalised(frame: pd.DataFrame) -> pd.DataFrame:
     """Every column as text (ISO dates, exact decimals, '' for missing), sorted by key."""
     out = pd.DataFrame(index=frame.index)
     for column in COLUMNS:
-        values = frame[column]
+        values = frame[column] if column in frame.columns else pd.Series(DEFAULT_STRATUM, index=frame.index)
         if column.endswith("_date"):
             values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
         out[column] = values.astype("string").fillna("").astype(str)
@@ -33,11 +35,14 @@ def normalised(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_published(folder: Path) -> pd.DataFrame:
-    """The pipeline's result as published: the five payers' episodes.csv."""
+    """The pipeline's result as published: the five payers' episodes.csv (both strata)."""
     rows: list[dict] = []
     for payer in PAYERS:
         with (folder / payer / "episodes.csv").open(newline="") as handle:
-            rows.extend({c: r[c] for c in COLUMNS} for r in csv.DictReader(handle))
+            rows.extend(
+                {c: (r.get(c) or DEFAULT_STRATUM) if c == "stratum" else r[c] for c in COLUMNS}
+                for r in csv.DictReader(handle)
+            )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

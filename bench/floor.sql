@@ -1,15 +1,20 @@
--- The measure (shared/spec/measure.md) as one hand-written DuckDB script: the
--- engine's best case, against which the full pipeline is benchmarked.
+-- Measure #459 (both strata: lumbarFusion, lumbarDiscectomy) as one hand-written
+-- DuckDB script: the engine's best case, against which the full pipeline is
+-- benchmarked. Written from the measure's rules, not from the dbt models.
 --
 -- Placeholders (written here without their double braces), replaced as
 -- literal text by bench/floor.py:
 --   seeds             folder of the value-set seed CSVs (read at run time)
 --   as_of             YYYY-MM-DD
 --   performance_year  YYYY
+--   procedure_value_sets
+--                     a subquery over the strata's procedure value-set seeds:
+--                     stratum, code, code_system, role
 --   medical_claim, eligibility, pain_score
 --                     a subquery over the landing folder's files of that table
---                     (identical files once), every column text, each column
---                     named in floor.py present (null when no file has it)
+--                     (identical files once) or over the warehouse floor's table
+--                     loaded from them; every column text, each column named in
+--                     floor.py present (null when no file has it)
 -- The script ends by creating table floor_episodes.
 
 set threads = 2;
@@ -29,10 +34,23 @@ create or replace temp macro add_months(d, n) as cast(d + to_months(n) as date);
 create or replace temp macro fmt(x) as rtrim(rtrim(cast(x as varchar), '0'), '.');
 
 create or replace temp table params as
+select date '{{as_of}}' as as_of, {{performance_year}} as performance_year;
+
+-- The two strata of measure #459, as measure.md states them. A follow-up bound is
+-- the procedure date + <months> calendar months + <days> days; precedence 1 wins
+-- when both strata have a procedure on the same person, payer and date.
+create or replace temp table stratum as
 select
-    date '{{as_of}}' as as_of,
-    make_date({{performance_year}} - 2, 10, 1) as period_start,
-    make_date({{performance_year}} - 1, 9, 30) as period_end;
+    name as stratum, precedence,
+    start_months, start_days, target_months, end_months, end_days,
+    make_date(p.performance_year + start_year, start_month, start_day) as period_start,
+    make_date(p.performance_year + end_year, end_month, end_day) as period_end
+from (values
+    ('lumbarFusion', 1, 9, 0, 12, 15, 0, -2, 10, 1, -1, 9, 30),
+    ('lumbarDiscectomy', 2, 0, 42, 3, 0, 140, -1, 8, 1, 0, 7, 31)
+) v(name, precedence, start_months, start_days, target_months, end_months, end_days,
+    start_year, start_month, start_day, end_year, end_month, end_day),
+params p;
 
 -- Value sets. Lists and regular expressions go into variables so that each
 -- filter over ten million claim lines compares against constants.
@@ -44,20 +62,19 @@ from (
     select payer, payer from read_csv('{{seeds}}/payer_alias.csv', all_varchar = true)
 );
 
-create or replace temp table fusion_code as
-select trim(code) as code, code_system
-from read_csv('{{seeds}}/lumbar_fusion.csv', all_varchar = true)
+-- Primary procedure codes of both strata (add-on codes never start an episode).
+-- floor.py renders procedure_value_sets as a union over the strata's seeds, each
+-- row labelled with its stratum.
+create or replace temp table procedure_code as
+select stratum, upper(trim(code)) as code, code_system
+from {{procedure_value_sets}}
 where role = 'primary';
 
-set variable cpt_primary = (select list(code) from fusion_code where code_system = 'CPT');
-set variable pcs_prefix_re = (
-    select '^(' || string_agg(regexp_escape(code), '|') || ')'
-    from fusion_code where code_system = 'ICD-10-PCS'
-);
+set variable cpt_primary = (select list(code) from procedure_code where code_system = 'CPT');
 -- Any code in a '|'-joined list starting with one of the prefixes (leading spaces: untrimmed text).
 set variable pcs_any_re = (
     select '(^|\|) *(' || string_agg(regexp_escape(code), '|') || ')'
-    from fusion_code where code_system = 'ICD-10-PCS'
+    from procedure_code where code_system = 'ICD-10-PCS'
 );
 set variable exclusion_any_re = (
     select '(^|\|)(' || string_agg(regexp_escape(upper(trim(code_prefix))), '|') || ')'
@@ -65,9 +82,10 @@ set variable exclusion_any_re = (
 );
 
 create or replace temp table quality_code as
-select outcome, quality_code from read_csv('{{seeds}}/quality_code.csv', all_varchar = true);
+select distinct trim(stratum) as stratum, trim(outcome) as outcome, trim(quality_code) as quality_code
+from read_csv('{{seeds}}/quality_code.csv', all_varchar = true);
 
--- Claim lines that can matter: a fusion code (CPT or ICD-10-PCS) or an
+-- Claim lines that can matter: a procedure code (CPT or ICD-10-PCS) or an
 -- exclusion diagnosis. Only those are typed and checked, so the ten million
 -- other lines cost one cheap pass. A line the loader would quarantine (any
 -- missing required value or unparseable date/number) is dropped here too.
@@ -106,7 +124,9 @@ select
     a.payer,  -- null: unmapped payer
     u.start_date,
     exclusion_dx,
-    cpt_code and coalesce(lower(txt(claim_type)), 'professional') = 'professional' as cpt_fusion,
+    -- CPT codes start an episode on professional lines only.
+    case when cpt_code and coalesce(lower(txt(claim_type)), 'professional') = 'professional'
+         then upper(txt(hcpcs_code)) end as cpt,
     -- Position N in both lists; one COLUMNS(...) per expression only.
     case when pcs_code then [*columns('^procedure_code_\d+$')] end as procedure_codes,
     case when pcs_code then [*columns('^procedure_date_\d+$')] end as procedure_dates
@@ -114,24 +134,38 @@ from usable u
 left join payer_alias a on a.alias = replace(lower(trim(u.payer)), ' ', '')
 where u.start_date <= (select as_of from params);
 
--- One episode per person, canonical payer and procedure date. ICD-10-PCS
--- fusions are dated procedure_date_N, else the line's start date.
-create or replace temp table fusion as
+-- One procedure per stratum, person, canonical payer and date. ICD-10-PCS
+-- procedures are dated procedure_date_N, else the line's start date.
+create or replace temp table procedure as
 with pcs as (
     select person_id, payer, start_date,
            unnest(procedure_codes) as code, unnest(procedure_dates) as code_date
     from claim_line
     where procedure_codes is not null
 )
-select distinct person_id, payer, procedure_date
+select distinct stratum, person_id, payer, procedure_date
 from (
-    select person_id, payer, start_date as procedure_date from claim_line where cpt_fusion
+    select p.stratum, c.person_id, c.payer, c.start_date as procedure_date
+    from claim_line c
+    join procedure_code p on p.code_system = 'CPT' and p.code = c.cpt
     union all
-    select person_id, payer, coalesce(iso_date(code_date), start_date)
-    from pcs
-    where regexp_matches(upper(txt(code)), getvariable('pcs_prefix_re'))
+    select p.stratum, x.person_id, x.payer, coalesce(iso_date(x.code_date), x.start_date)
+    from pcs x
+    join procedure_code p on p.code_system = 'ICD-10-PCS' and starts_with(upper(txt(x.code)), p.code)
 )
 where payer is not null and procedure_date <= (select as_of from params);
+
+-- One episode per person, payer and date: a fusion and a discectomy on the same
+-- day are one fusion episode (lowest precedence number wins). This is decided
+-- before the periods, which differ by stratum: a fusion outside this year's
+-- fusion period still takes its day away from the discectomy stratum.
+create or replace temp table episode_any_period as
+select p.stratum, p.person_id, p.payer, p.procedure_date
+from procedure p
+join stratum s using (stratum)
+qualify row_number() over (
+    partition by p.person_id, p.payer, p.procedure_date order by s.precedence
+) = 1;
 
 -- A birth date is usable only when all usable rows of the person agree on it.
 create or replace temp table person_birth as
@@ -146,13 +180,15 @@ where person_id is not null and birth_date is not null
 group by person_id
 having min(birth_date) = max(birth_date);
 
--- Published episodes: in the period, 18 or older on the 1 October on/before the fusion.
+-- Published episodes: in the period of their stratum, 18 or older on the day that
+-- period starts (for fusion the 1 October on or before the procedure).
 create or replace temp table episode as
-select f.*
-from fusion f
-join person_birth b using (person_id), params
-where f.procedure_date between period_start and period_end
-  and b.birth_date <= make_date(year(f.procedure_date) - (month(f.procedure_date) < 10)::int - 18, 10, 1);
+select e.*
+from episode_any_period e
+join stratum s using (stratum)
+join person_birth b using (person_id)
+where e.procedure_date between s.period_start and s.period_end
+  and b.birth_date <= cast(s.period_start - interval 18 year as date);
 
 -- Back-pain scores on the 0-10 scale. Multiplying by 0.1 stays DECIMAL (a
 -- division would give DOUBLE), so 8.1 - 3.1 >= 5.0 holds exactly.
@@ -190,44 +226,57 @@ join claim_line c
 
 -- Baseline: latest score in [procedure - 3 months, procedure]; same day: the lowest.
 create or replace temp table baseline as
-select e.person_id, e.payer, e.procedure_date, s.assessment_date, s.score
+select e.stratum, e.person_id, e.payer, e.procedure_date, s.assessment_date, s.score
 from episode e
 join back_score s
   on s.person_id = e.person_id
  and s.assessment_date between add_months(e.procedure_date, -3) and e.procedure_date
 qualify row_number() over (
-    partition by e.person_id, e.payer, e.procedure_date
+    partition by e.stratum, e.person_id, e.payer, e.procedure_date
     order by s.assessment_date desc, s.score asc
 ) = 1;
 
--- One-year: in [procedure + 9, + 15 months], closest to + 12 months; equally
--- close: the later; same day: the highest.
-create or replace temp table one_year as
-select e.person_id, e.payer, e.procedure_date, s.assessment_date, s.score
+-- Follow-up bounds of each episode (fusion: + 9 .. + 15 months, target + 12 months;
+-- discectomy: + 42 .. + 140 days, target + 3 months).
+create or replace temp table followup as
+select
+    e.*,
+    add_months(e.procedure_date, start_months) + start_days as window_start,
+    add_months(e.procedure_date, target_months) as window_target,
+    add_months(e.procedure_date, end_months) + end_days as window_end
 from episode e
+join stratum using (stratum);
+
+-- Follow-up score ("one-year" for fusion): inside the window, closest to the
+-- target; equally close: the later; same day: the highest.
+create or replace temp table one_year as
+select w.stratum, w.person_id, w.payer, w.procedure_date, s.assessment_date, s.score
+from followup w
 join back_score s
-  on s.person_id = e.person_id
- and s.assessment_date between add_months(e.procedure_date, 9) and add_months(e.procedure_date, 15)
+  on s.person_id = w.person_id
+ and s.assessment_date between w.window_start and w.window_end
 qualify row_number() over (
-    partition by e.person_id, e.payer, e.procedure_date
-    order by abs(s.assessment_date - add_months(e.procedure_date, 12)), s.assessment_date desc, s.score desc
+    partition by w.stratum, w.person_id, w.payer, w.procedure_date
+    order by abs(s.assessment_date - w.window_target), s.assessment_date desc, s.score desc
 ) = 1;
 
 create or replace table floor_episodes as
 with scored as (
     select
-        e.person_id,
-        e.payer,
-        e.procedure_date,
+        w.stratum,
+        w.person_id,
+        w.payer,
+        w.procedure_date,
+        w.window_end,
         b.assessment_date as baseline_date,
         b.score as baseline,
         y.assessment_date as one_year_date,
         y.score as one_year,
         b.score - y.score as improvement,
         x.person_id is not null as is_excluded
-    from episode e
-    left join baseline b using (person_id, payer, procedure_date)
-    left join one_year y using (person_id, payer, procedure_date)
+    from followup w
+    left join baseline b using (stratum, person_id, payer, procedure_date)
+    left join one_year y using (stratum, person_id, payer, procedure_date)
     left join excluded x using (person_id, procedure_date)
 ),
 judged as (
@@ -237,12 +286,13 @@ judged as (
             when one_year <= 3.0 then 'met'
             when improvement >= 5.0 then 'met'
             when one_year is not null then 'not_met'
-            when (select as_of from params) > add_months(procedure_date, 15) then 'not_measured'
+            when (select as_of from params) > window_end then 'not_measured'
             else 'pending'
         end as outcome
     from scored
 )
 select
+    stratum,
     person_id,
     payer,
     procedure_date,
@@ -254,5 +304,5 @@ select
     outcome,
     q.quality_code
 from judged
-left join quality_code q using (outcome)
-order by person_id, payer, procedure_date;
+left join quality_code q using (stratum, outcome)
+order by stratum, person_id, payer, procedure_date;

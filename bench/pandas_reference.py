@@ -1,34 +1,46 @@
-"""The measure (shared/spec/measure.md) the way an analyst would write it in pandas.
+"""Measure #459 (both strata) the way an analyst would write it in pandas.
 
-An independent reference for the pipeline and for bench/floor.sql: read the
-landing files, keep the rows the loader would keep, find the fusion episodes,
-pair the pain scores, decide the outcome. Scores are integers in ten-millionths
-of a point (1e-7 on the 0-10 scale): the input has up to 6 decimals on a 0-100
-scale, and integer arithmetic makes 8.1 - 3.1 >= 5.0 exact, which floats do not.
+An independent reference for the pipeline and for bench/floor.sql, written from the
+measure's rules: read the landing files, keep the rows the loader would keep
+(bench/pandas_reading.py), find the lumbar fusion and discectomy/laminectomy
+episodes, pair the pain scores, decide the outcome. Scores are integers in
+ten-millionths of a point (1e-7 on the 0-10 scale): the input has up to 6 decimals
+on a 0-100 scale, and integer arithmetic makes 8.1 - 3.1 >= 5.0 exact, which floats
+do not.
 
     python -m bench.pandas_reference --landing L --as-of 2026-11-27 --performance-year 2026 --out r.parquet
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
+import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from bench.floor import SEEDS, _arguments, write_result
+from bench.pandas_reading import (
+    CLAIM_COLUMNS,
+    ELIGIBILITY_COLUMNS,
+    NUMBERED,
+    PAIN_COLUMNS,
+    _integer,
+    _micro,
+    _optional_dates_ok,
+    parse_dates,
+    parse_with,
+    read_table,
+)
 
 UNIT = 10_000_000  # score units per point (1e-7)
 EPISODE = ["person_id", "payer", "procedure_date"]
+KEY = ["stratum", *EPISODE]
 RESULT_COLUMNS = [
-    *EPISODE,
+    *KEY,
     "baseline_date",
     "baseline_score",
     "one_year_date",
@@ -42,140 +54,33 @@ SCORE_TEXT = {
     "one_year_score": "one_year_units",
     "improvement": "improvement_units",
 }
-NUMBERED = range(1, 26)
-DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ].*)?"
-NUMBER_PATTERN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-CLAIM_COLUMNS = [
-    "claim_id",
-    "claim_line_number",
-    "claim_type",
-    "person_id",
-    "payer",
-    "claim_line_start_date",
-    "claim_line_end_date",
-    "hcpcs_code",
-    *(f"diagnosis_code_{i}" for i in NUMBERED),
-    *(f"procedure_code_{i}" for i in NUMBERED),
-    *(f"procedure_date_{i}" for i in NUMBERED),
-]
-ELIGIBILITY_COLUMNS = ["person_id", "birth_date", "enrollment_start_date", "enrollment_end_date"]
-PAIN_COLUMNS = ["person_id", "assessment_date", "body_site", "instrument", "score", "scale_max"]
 
 
-# --- reading: the same rows the loader keeps ---
+@dataclass(frozen=True)
+class Stratum:
+    """One stratum of #459. Follow-up bounds are (calendar months, days) after the procedure;
+    period bounds are (years after the performance year, month, day)."""
+
+    name: str
+    value_set: str
+    followup_start: tuple[int, int]
+    followup_target: tuple[int, int]
+    followup_end: tuple[int, int]
+    period_start: tuple[int, int, int]
+    period_end: tuple[int, int, int]
+
+    def period(self, performance_year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+        (y0, m0, d0), (y1, m1, d1) = self.period_start, self.period_end
+        return pd.Timestamp(performance_year + y0, m0, d0), pd.Timestamp(performance_year + y1, m1, d1)
 
 
-def landing_files(landing: Path, table: str) -> list[Path]:
-    """CSV/Parquet files of a table in name order; a file with the same content as an earlier one is
-    skipped (the demo resends a pain-score file under another name)."""
-    folder = landing / table
-    if not folder.is_dir():
-        return []
-    seen: set[str] = set()
-    files = []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.suffix.lower() not in (".csv", ".parquet"):
-            continue
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest not in seen:
-            seen.add(digest)
-            files.append(path)
-    return files
-
-
-def _header_map(headers: Sequence[str], wanted: Sequence[str]) -> dict[str, str]:
-    """File header -> our column name; headers match in any case and with stray spaces."""
-    ours = set(wanted)
-    return {h: k for h in headers if (k := h.strip().lstrip("\ufeff").lower()) in ours}
-
-
-def read_file(path: Path, columns: Sequence[str]) -> pd.DataFrame:
-    """One file's wanted columns as trimmed text (missing: NA).
-
-    CSV rows with the wrong number of fields are skipped, as the loader quarantines
-    them: pandas' default engine would pad short rows, the pyarrow engine drops them.
-    """
-    if path.suffix.lower() == ".csv":
-        rename = _header_map(pd.read_csv(path, nrows=0).columns, columns)
-        frame = pd.read_csv(
-            path,
-            usecols=list(rename),
-            dtype=str,
-            engine="pyarrow",
-            on_bad_lines="skip",
-            keep_default_na=False,
-        )
-    else:
-        rename = _header_map(pq.read_schema(path).names, columns)
-        table = pq.read_table(path, columns=list(rename))
-        # The loader reads Parquet values as text too.
-        frame = table.cast(pa.schema([(n, pa.string()) for n in table.column_names])).to_pandas()
-    frame = frame.rename(columns=rename)
-    # DuckDB's trim() removes spaces only; an empty value is a missing one.
-    return frame.apply(lambda text: text.str.strip(" ").mask(lambda t: t == ""))
-
-
-def read_table(
-    landing: Path,
-    table: str,
-    columns: Sequence[str],
-    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
-) -> pd.DataFrame:
-    """All files of a table. ``prepare`` runs on each file before they are concatenated, so
-    that a filter keeps only one file's worth of rows in memory at a time. Numbered columns
-    no file has stay absent; the others are added as missing text."""
-    frames = []
-    for path in landing_files(landing, table):
-        frame = read_file(path, columns)
-        frames.append(prepare(frame) if prepare else frame)
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    for column in columns:
-        if column not in frame.columns and not re.search(r"_\d+$", column):
-            frame[column] = pd.Series(None, index=frame.index, dtype="str")
-    return frame
-
-
-def parse_dates(text: pd.Series) -> pd.Series:
-    """ISO dates, or timestamps whose date part is used; anything else NaT."""
-    iso = text.where(text.str.fullmatch(DATE_PATTERN).fillna(False).astype(bool))
-    return pd.to_datetime(iso.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-
-
-def _decimal(text: str) -> Decimal | None:
-    stripped = text.strip()
-    return Decimal(stripped) if NUMBER_PATTERN.fullmatch(stripped) else None
-
-
-def _micro(text: str) -> int | None:
-    """DECIMAL(18, 6) as the loader casts it (rounded half up), in millionths."""
-    value = _decimal(text)
-    if value is None or value.adjusted() >= 12:
-        return None
-    micro = int(value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP).scaleb(6))
-    return micro if abs(micro) < 10**18 else None
-
-
-def _integer(text: str) -> int | None:
-    """INTEGER as the loader casts it: decimals round half away from zero."""
-    value = _decimal(text)
-    if value is None or value.adjusted() >= 10:
-        return None
-    whole = int(value.to_integral_value(rounding=ROUND_HALF_UP))
-    return whole if -(2**31) <= whole < 2**31 else None
-
-
-def parse_with(text: pd.Series, parse: Callable[[str], int | None]) -> pd.Series:
-    """Parses each distinct value once (few distinct values in millions of rows)."""
-    parsed = {value: parse(value) for value in text.dropna().unique()}
-    return text.map(parsed).astype("Int64")
-
-
-def _optional_dates_ok(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
-    ok = pd.Series(True, index=frame.index)
-    for column in (c for c in columns if c in frame.columns):
-        ok &= frame[column].isna() | parse_dates(frame[column]).notna()
-    return ok
+# In precedence order: a fusion and a discectomy on the same person, payer and date
+# are one fusion episode.
+STRATA = (
+    Stratum("lumbarFusion", "lumbar_fusion", (9, 0), (12, 0), (15, 0), (-2, 10, 1), (-1, 9, 30)),
+    Stratum("lumbarDiscectomy", "lumbar_discectomy", (0, 42), (3, 0), (0, 140), (-1, 8, 1), (0, 7, 31)),
+)
+BY_NAME = {s.name: s for s in STRATA}
 
 
 # --- value sets ---
@@ -197,16 +102,29 @@ def payer_map(seeds: Path) -> dict[str, str]:
     return dict(zip(_payer_key(both["alias"]), both["payer"], strict=True))
 
 
-def fusion_codes(seeds: Path) -> tuple[set[str], tuple[str, ...]]:
-    """Primary CPT codes (exact) and ICD-10-PCS prefixes."""
-    codes = _seed(seeds, "lumbar_fusion")
-    primary = codes[codes["role"] == "primary"]
-    cpt = set(primary.loc[primary["code_system"] == "CPT", "code"].str.strip())
-    pcs = tuple(primary.loc[primary["code_system"] == "ICD-10-PCS", "code"].str.strip())
-    return cpt, pcs
+Codes = dict[str, tuple[set[str], tuple[str, ...]]]
 
 
-# --- claims: fusion episodes and exclusion diagnoses ---
+def procedure_codes(seeds: Path) -> Codes:
+    """Per stratum: primary CPT codes (exact) and ICD-10-PCS prefixes.
+
+    A stratum whose seed the project does not ship has none (with a warning).
+    """
+    codes: Codes = {}
+    for stratum in STRATA:
+        if not (seeds / f"{stratum.value_set}.csv").exists():
+            warnings.warn(f"no seed {stratum.value_set}.csv: {stratum.name} has no episodes", stacklevel=2)
+            codes[stratum.name] = (set(), ())
+            continue
+        seed = _seed(seeds, stratum.value_set)
+        primary = seed[seed["role"] == "primary"]
+        cpt = set(primary.loc[primary["code_system"] == "CPT", "code"].str.strip().str.upper())
+        pcs = tuple(primary.loc[primary["code_system"] == "ICD-10-PCS", "code"].str.strip().str.upper())
+        codes[stratum.name] = (cpt, pcs)
+    return codes
+
+
+# --- claims: procedures and exclusion diagnoses ---
 
 
 def _numbered(frame: pd.DataFrame, prefix: str) -> list[str]:
@@ -234,17 +152,18 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 def flag_claims(
     frame: pd.DataFrame, cpt: set[str], pcs: tuple[str, ...], exclusion: tuple[str, ...]
 ) -> pd.DataFrame:
-    """The lines that can matter (a CPT fusion, an ICD-10-PCS fusion, an exclusion dx), flagged.
+    """The lines that can matter (a CPT procedure, an ICD-10-PCS procedure, an exclusion dx), flagged.
 
     Ten million claim lines are mostly office visits: dropping them file by file
     keeps memory to one file's worth.
     """
     claim_type = _column(frame, "claim_type")
     professional = claim_type.isna() | (claim_type.str.lower() == "professional")
-    frame["cpt_fusion"] = _column(frame, "hcpcs_code").str.upper().isin(cpt) & professional
-    frame["pcs_fusion"] = _any_code(frame, "procedure_code", lambda s: s.str.upper(), pcs)
+    frame["cpt"] = _column(frame, "hcpcs_code").str.upper().where(professional)
+    frame["cpt_code"] = frame["cpt"].isin(cpt)
+    frame["pcs_code"] = _any_code(frame, "procedure_code", lambda s: s.str.upper(), pcs)
     frame["exclusion_dx"] = _any_code(frame, "diagnosis_code", _dx, exclusion)
-    return frame[frame["cpt_fusion"] | frame["pcs_fusion"] | frame["exclusion_dx"]]
+    return frame[frame["cpt_code"] | frame["pcs_code"] | frame["exclusion_dx"]]
 
 
 def usable_claims(frame: pd.DataFrame) -> pd.Series:
@@ -257,9 +176,10 @@ def usable_claims(frame: pd.DataFrame) -> pd.Series:
     return ok & _optional_dates_ok(frame, dates)
 
 
-def relevant_claims(landing: Path, seeds: Path, as_of: date) -> pd.DataFrame:
-    """Usable claim lines up to the as-of date that carry a fusion code or an exclusion diagnosis."""
-    cpt, pcs = fusion_codes(seeds)
+def relevant_claims(landing: Path, seeds: Path, as_of: date, codes: Codes) -> pd.DataFrame:
+    """Usable claim lines up to the as-of date with a procedure code or an exclusion diagnosis."""
+    cpt = set().union(*(c for c, _ in codes.values()))
+    pcs = tuple(p for _, prefixes in codes.values() for p in prefixes)
     exclusion = tuple(_seed(seeds, "spine_exclusion")["code_prefix"].str.strip().str.upper())
     claims = read_table(
         landing, "medical_claim", CLAIM_COLUMNS, prepare=lambda f: flag_claims(f, cpt, pcs, exclusion)
@@ -270,22 +190,34 @@ def relevant_claims(landing: Path, seeds: Path, as_of: date) -> pd.DataFrame:
     return claims[claims["start_date"] <= pd.Timestamp(as_of)]
 
 
-def fusion_episodes(claims: pd.DataFrame, seeds: Path, as_of: date) -> pd.DataFrame:
-    """One row per (person, canonical payer, procedure date) with a lumbar fusion."""
-    _, pcs = fusion_codes(seeds)
-    cpt = claims.loc[claims["cpt_fusion"], ["person_id", "payer", "start_date"]]
-    cpt = cpt.rename(columns={"start_date": "procedure_date"})
-    institutional = claims[claims["pcs_fusion"]]
-    pcs_rows = []
-    for code in _numbered(institutional, "procedure_code"):
+def _stratum_procedures(claims: pd.DataFrame, cpt: set[str], pcs: tuple[str, ...]) -> pd.DataFrame:
+    """(person, payer, procedure date) of one stratum's codes; PCS codes dated procedure_date_N."""
+    rows = [claims.loc[claims["cpt"].isin(cpt), ["person_id", "payer", "start_date"]]]
+    rows[0] = rows[0].rename(columns={"start_date": "procedure_date"})
+    institutional = claims[claims["pcs_code"]]
+    for code in _numbered(institutional, "procedure_code") if pcs else []:
         date_column = code.replace("code", "date")
         hit = institutional[institutional[code].str.upper().str.startswith(pcs).fillna(False).astype(bool)]
         when = parse_dates(hit[date_column]) if date_column in hit else pd.Series(pd.NaT, index=hit.index)
         # No procedure date of its own: the line's date.
-        pcs_rows.append(hit[["person_id", "payer"]].assign(procedure_date=when.fillna(hit["start_date"])))
-    episodes = pd.concat([cpt, *pcs_rows], ignore_index=True)
+        rows.append(hit[["person_id", "payer"]].assign(procedure_date=when.fillna(hit["start_date"])))
+    return pd.concat(rows, ignore_index=True)
+
+
+def procedure_episodes(claims: pd.DataFrame, codes: Codes, as_of: date) -> pd.DataFrame:
+    """One row per (person, canonical payer, procedure date), of the first stratum in precedence.
+
+    "Fusion wins" is decided before the periods (they differ by stratum): the day of a
+    fusion is never a discectomy episode, whichever year's period the fusion falls in.
+    """
+    frames = [
+        _stratum_procedures(claims, *codes[stratum.name]).assign(stratum=stratum.name, precedence=rank)
+        for rank, stratum in enumerate(STRATA)
+    ]
+    episodes = pd.concat(frames, ignore_index=True)
     episodes = episodes[episodes["payer"].notna() & (episodes["procedure_date"] <= pd.Timestamp(as_of))]
-    return episodes.drop_duplicates().reset_index(drop=True)
+    episodes = episodes.sort_values("precedence", kind="stable").drop_duplicates(EPISODE)
+    return episodes[KEY].reset_index(drop=True)
 
 
 # --- persons and scores ---
@@ -321,56 +253,76 @@ def back_scores(landing: Path, as_of: date) -> pd.DataFrame:
 # --- the measure ---
 
 
-def months(dates: pd.Series, n: int) -> pd.Series:
-    """Calendar months, clamped at month end (31 Jan + 1 month = 28/29 Feb)."""
-    return dates + pd.DateOffset(months=n)
+def after(dates: pd.Series, months: int, days: int = 0) -> pd.Series:
+    """Calendar months (clamped at month end: 31 Jan + 1 month = 28/29 Feb), then days."""
+    return dates + pd.DateOffset(months=months) + pd.Timedelta(days=days)
 
 
 def published(episodes: pd.DataFrame, births: pd.Series, performance_year: int) -> pd.DataFrame:
-    """Episodes in the period whose person was 18 on the 1 October on or before the fusion."""
-    start, end = pd.Timestamp(performance_year - 2, 10, 1), pd.Timestamp(performance_year - 1, 9, 30)
-    episodes = episodes[episodes["procedure_date"].between(start, end)]
-    episodes = episodes.merge(births.rename("birth_date"), left_on="person_id", right_index=True)
-    proc = episodes["procedure_date"]
-    october_year = proc.dt.year - (proc.dt.month < 10)
-    eighteen = pd.to_datetime(pd.DataFrame({"year": october_year - 18, "month": 10, "day": 1}))
-    return episodes.loc[episodes["birth_date"] <= eighteen, EPISODE].reset_index(drop=True)
+    """Episodes in their stratum's period whose person was 18 on the day that period starts
+    (fusion: the 1 October on or before the procedure; discectomy: the 1 August)."""
+    kept = []
+    for stratum in STRATA:
+        start, end = stratum.period(performance_year)
+        mine = episodes[
+            (episodes["stratum"] == stratum.name) & episodes["procedure_date"].between(start, end)
+        ]
+        mine = mine.merge(births.rename("birth_date"), left_on="person_id", right_index=True)
+        kept.append(mine[mine["birth_date"] <= start - pd.DateOffset(years=18)])
+    return pd.concat(kept, ignore_index=True)[KEY]
+
+
+def with_windows(episodes: pd.DataFrame) -> pd.DataFrame:
+    """Adds each episode's baseline and follow-up bounds (by its stratum)."""
+    parts = []
+    for stratum in STRATA:
+        mine = episodes[episodes["stratum"] == stratum.name].copy()
+        proc = mine["procedure_date"]
+        mine["baseline_start"] = after(proc, -3)
+        mine["followup_start"] = after(proc, *stratum.followup_start)
+        mine["followup_target"] = after(proc, *stratum.followup_target)
+        mine["followup_end"] = after(proc, *stratum.followup_end)
+        parts.append(mine)
+    return pd.concat(parts).sort_values(KEY).reset_index(drop=True)
 
 
 def excluded(episodes: pd.DataFrame, claims: pd.DataFrame) -> np.ndarray:
     """True per episode with an exclusion diagnosis (any payer) in [procedure - 12 months, procedure]."""
     dx = claims.loc[claims["exclusion_dx"], ["person_id", "start_date"]]
     pairs = episodes.reset_index().merge(dx, on="person_id")
-    inside = pairs["start_date"].between(months(pairs["procedure_date"], -12), pairs["procedure_date"])
+    inside = pairs["start_date"].between(after(pairs["procedure_date"], -12), pairs["procedure_date"])
     return episodes.index.isin(pairs.loc[inside, "index"])
 
 
 def _pick(
-    episodes: pd.DataFrame, scores: pd.DataFrame, lo: int, hi: int, order: dict[str, bool]
+    episodes: pd.DataFrame, scores: pd.DataFrame, lo: str, hi: str, order: dict[str, bool]
 ) -> pd.DataFrame:
-    """Per episode, the first score dated in [procedure + lo, procedure + hi months] in ``order``."""
+    """Per episode, the first score dated in [episode[lo], episode[hi]] in ``order``."""
     pairs = episodes.reset_index().merge(scores, on="person_id")
-    proc = pairs["procedure_date"]
-    pairs = pairs[pairs["assessment_date"].between(months(proc, lo), months(proc, hi))].copy()
-    pairs["distance"] = (pairs["assessment_date"] - months(pairs["procedure_date"], 12)).abs()
+    pairs = pairs[pairs["assessment_date"].between(pairs[lo], pairs[hi])].copy()
+    pairs["distance"] = (pairs["assessment_date"] - pairs["followup_target"]).abs()
     pairs = pairs.sort_values(["index", *order], ascending=[True, *order.values()])
     return pairs.drop_duplicates("index").set_index("index")[["assessment_date", "score"]]
 
 
 def baseline(episodes: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
     # The most recent preoperative score; several that day: the lowest.
-    return _pick(episodes, scores, -3, 0, {"assessment_date": False, "score": True})
+    return _pick(
+        episodes, scores, "baseline_start", "procedure_date", {"assessment_date": False, "score": True}
+    )
 
 
 def one_year(episodes: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
-    # Closest to 12 months; equally close: the later; several that day: the highest.
-    return _pick(episodes, scores, 9, 15, {"distance": True, "assessment_date": False, "score": False})
+    # The follow-up score (one year for fusion, three months for discectomy): closest to
+    # the target; equally close: the later; several that day: the highest.
+    order = {"distance": True, "assessment_date": False, "score": False}
+    return _pick(episodes, scores, "followup_start", "followup_end", order)
 
 
 def outcome(frame: pd.DataFrame, as_of: date) -> pd.Series:
-    """The measure's outcome rules, in order (measure.md)."""
+    """The measure's outcome rules, in order; the window is closed after its last day."""
     one, improvement = frame["one_year_units"], frame["improvement_units"]
-    closed = pd.Timestamp(as_of) > months(frame["procedure_date"], 15)
+    closed = pd.Timestamp(as_of) > frame["followup_end"]
     rules = [
         frame["excluded"],
         (one <= 3 * UNIT).fillna(False).astype(bool),
@@ -396,10 +348,12 @@ def _as_dates(values: pd.Series) -> pd.Series:
 
 
 def run_pandas(landing: Path, as_of: date, performance_year: int, seeds: Path = SEEDS) -> pd.DataFrame:
-    """Per-episode outcomes, one row per published episode, sorted by person, payer, date."""
+    """Per-episode outcomes, one row per published episode, sorted by stratum, person, payer, date."""
     landing = Path(landing)
-    claims = relevant_claims(landing, seeds, as_of)
-    episodes = published(fusion_episodes(claims, seeds, as_of), birth_dates(landing), performance_year)
+    codes = procedure_codes(seeds)
+    claims = relevant_claims(landing, seeds, as_of, codes)
+    episodes = procedure_episodes(claims, codes, as_of)
+    episodes = with_windows(published(episodes, birth_dates(landing), performance_year))
     scores = back_scores(landing, as_of)
     scores = scores[scores["person_id"].isin(episodes["person_id"])]
     pre, post = baseline(episodes, scores), one_year(episodes, scores)
@@ -412,13 +366,20 @@ def run_pandas(landing: Path, as_of: date, performance_year: int, seeds: Path = 
     )
     frame["improvement_units"] = frame["baseline_units"] - frame["one_year_units"]
     frame["outcome"] = outcome(frame, as_of)
-    codes = dict(_seed(seeds, "quality_code")[["outcome", "quality_code"]].values)
-    frame["quality_code"] = [codes.get(o) for o in frame["outcome"]]  # pending: no code
+    quality = _seed(seeds, "quality_code")
+    quality_codes = {
+        (s.strip(), o.strip()): q.strip()
+        for s, o, q in quality[["stratum", "outcome", "quality_code"]].values
+    }
+    # pending: no code
+    frame["quality_code"] = [
+        quality_codes.get(k) for k in zip(frame["stratum"], frame["outcome"], strict=True)
+    ]
     for column, units in SCORE_TEXT.items():
         frame[column] = [score_text(u) for u in frame[units]]
     for column in ("procedure_date", "baseline_date", "one_year_date"):
         frame[column] = _as_dates(frame[column])
-    return frame.sort_values(EPISODE).reset_index(drop=True)[RESULT_COLUMNS]
+    return frame.sort_values(KEY).reset_index(drop=True)[RESULT_COLUMNS]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,9 +1,11 @@
 """One timed run of one implementation, in its own process (so its peak memory is its own).
 
-    python -m bench.worker {floor,pandas,pipeline} --landing L --work DIR --as-of D --performance-year Y
+    python -m bench.worker {floor,warehouse_floor,pandas,pipeline} --landing L --work DIR --as-of D \
+        --performance-year Y
 
-Writes DIR/worker.json (wall seconds, stage seconds) and the result (floor and pandas:
-DIR/result.parquet; pipeline: the published feeds under DIR/published).
+Writes DIR/worker.json (wall seconds, stage seconds) and the result (floors and pandas:
+DIR/result.parquet; pipeline: the published feeds under DIR/published). The warehouse
+floor keeps its typed tables in DIR/warehouse_floor.duckdb.
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ def run(
         from bench.floor import run_floor
 
         run_floor(landing, as_of, year).to_parquet(work / "result.parquet")
+    elif implementation == "warehouse_floor":
+        from bench.floor import run_warehouse_floor
+
+        frame, stages = run_warehouse_floor(landing, as_of, year, work / "warehouse_floor.duckdb")
+        frame.to_parquet(work / "result.parquet")
     elif implementation == "pandas":
         from bench.pandas_reference import run_pandas
 
@@ -62,7 +69,7 @@ def run(
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.worker")
-    parser.add_argument("implementation", choices=["floor", "pandas", "pipeline"])
+    parser.add_argument("implementation", choices=["floor", "warehouse_floor", "pandas", "pipeline"])
     parser.add_argument("--landing", type=Path, required=True)
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--as-of", type=date.fromisoformat, required=True)

@@ -1,12 +1,15 @@
-"""The two benchmark implementations of the measure (bench/floor.sql, bench/pandas_reference.py).
+"""The benchmark implementations of the measure (bench/floor.sql, bench/pandas_reference.py).
 
 They were written independently of the pipeline's dbt models and of each other, so
-agreement on the demo data is evidence for both; the hand-made landing pins the
-boundary cases of measure.md to exact expected outcomes.
+agreement on the demo data is evidence for both; the hand-made landings pin the
+boundary cases of both strata to exact expected outcomes. The warehouse floor runs
+the same script as the compute-only floor on typed tables, so it is checked too.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -14,14 +17,21 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bench.floor import run_floor
+from bench.floor import SEEDS, run_floor, run_warehouse_floor
 from bench.pandas_reference import RESULT_COLUMNS, run_pandas
-from demo import write_demo_landing
 
 AS_OF = date(2026, 11, 27)
 PERFORMANCE_YEAR = 2026
-IMPLEMENTATIONS: dict[str, Callable[[Path, date, int], pd.DataFrame]] = {
+
+
+def _warehouse_floor(landing: Path, as_of: date, year: int, seeds: Path = SEEDS) -> pd.DataFrame:
+    with tempfile.TemporaryDirectory() as folder:
+        return run_warehouse_floor(landing, as_of, year, Path(folder) / "floor.duckdb", seeds)[0]
+
+
+IMPLEMENTATIONS: dict[str, Callable[..., pd.DataFrame]] = {
     "floor": run_floor,
+    "warehouse_floor": _warehouse_floor,
     "pandas": run_pandas,
 }
 
@@ -32,12 +42,11 @@ def rows(frame: pd.DataFrame) -> list[tuple]:
     return [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
 
 
-def test_both_agree_exactly_on_the_demo(tmp_path: Path) -> None:
-    landing = tmp_path / "landing"
-    write_demo_landing(landing, people=3000, seed=2139)
-    floor = rows(run_floor(landing, AS_OF, PERFORMANCE_YEAR))
-    reference = rows(run_pandas(landing, AS_OF, PERFORMANCE_YEAR))
-    assert floor == reference
+@pytest.mark.filterwarnings("ignore:no seed")
+def test_all_agree_exactly_on_the_demo(demo_landing: Path) -> None:
+    floor = rows(run_floor(demo_landing, AS_OF, PERFORMANCE_YEAR))
+    assert rows(_warehouse_floor(demo_landing, AS_OF, PERFORMANCE_YEAR)) == floor
+    assert rows(run_pandas(demo_landing, AS_OF, PERFORMANCE_YEAR)) == floor
     outcomes = {row[RESULT_COLUMNS.index("outcome")] for row in floor}
     # The demo has every outcome; an empty or one-sided result would agree trivially.
     assert outcomes == {"met", "not_met", "not_measured", "excluded", "pending"}
@@ -103,18 +112,43 @@ EXPECTED = {
 PAYERS = {"P1": "aetna", "P2": "uhc", "P3": "medicare", "P4": "cigna", "P5": "bcbs", "P6": "aetna"}
 
 
-@pytest.fixture(scope="module")
-def boundary_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    landing = tmp_path_factory.mktemp("boundaries") / "landing"
-    for table, text in (("medical_claim", CLAIMS), ("eligibility", ELIGIBILITY), ("pain_score", PAIN)):
+def write_landing(landing: Path, claims: str, eligibility: str, pain: str) -> Path:
+    for table, text in (("medical_claim", claims), ("eligibility", eligibility), ("pain_score", pain)):
         (landing / table).mkdir(parents=True)
         (landing / table / f"{table}.csv").write_text(text)
     return landing
 
 
+@pytest.fixture(scope="module")
+def boundary_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_landing(tmp_path_factory.mktemp("boundaries") / "landing", CLAIMS, ELIGIBILITY, PAIN)
+
+
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's seeds; where they do not define the discectomy stratum yet, its value
+    set and codes as the measure states them."""
+    folder = tmp_path_factory.mktemp("seeds") / "seeds"
+    shutil.copytree(SEEDS, folder)
+    value_set = folder / "lumbar_discectomy.csv"
+    if not value_set.exists():
+        rows = [f"{c},CPT,primary" for c in ("63005", "63012", "63017", "63030", "63042", "63047", "63056")]
+        rows += [f"{c},CPT,add_on" for c in ("63035", "63043", "63044", "63048", "63057")]
+        rows += [f"{c},ICD-10-PCS,primary" for c in ("0SB2", "0SB4", "0ST2", "0ST4")]
+        value_set.write_text("code,code_system,role\n" + "\n".join(rows) + "\n")
+    quality = pd.read_csv(folder / "quality_code.csv", dtype=str)
+    if "lumbarDiscectomy" not in set(quality["stratum"]):
+        codes = {"met": "G2136", "not_met": "G2137", "not_measured": "G9943", "excluded": "G9945"}
+        extra = pd.DataFrame(
+            {"quality_code": list(codes.values()), "outcome": list(codes), "stratum": "lumbarDiscectomy"}
+        )
+        pd.concat([quality, extra]).to_csv(folder / "quality_code.csv", index=False)
+    return folder
+
+
 @pytest.mark.parametrize("implementation", sorted(IMPLEMENTATIONS))
-def test_boundary_cases(boundary_landing: Path, implementation: str) -> None:
-    result = IMPLEMENTATIONS[implementation](boundary_landing, AS_OF, PERFORMANCE_YEAR)
+def test_boundary_cases(boundary_landing: Path, seeds: Path, implementation: str) -> None:
+    result = IMPLEMENTATIONS[implementation](boundary_landing, AS_OF, PERFORMANCE_YEAR, seeds=seeds)
     found = {
         r["person_id"]: (
             r["baseline_score"],
@@ -128,3 +162,110 @@ def test_boundary_cases(boundary_landing: Path, implementation: str) -> None:
     }
     assert found == EXPECTED
     assert dict(zip(result["person_id"], result["payer"], strict=True)) == PAYERS
+    assert set(result["stratum"]) == {"lumbarFusion"}
+
+
+# --- the discectomy/laminectomy stratum (PY 2026: procedures 2025-08-01..2026-07-31) ---
+
+D_CLAIMS = CLAIMS_HEADER + ",diagnosis_code_1,procedure_code_1,procedure_date_1\n"
+D_CLAIMS += """K1,1,professional,D1,Aetna,2025-09-01,63030,M51.16,,
+K2,1,professional,D2,Aetna,2025-09-01,63030,M51.16,,
+K3,1,professional,D3,Aetna,2025-09-01,63042,M51.16,,
+K4,1,professional,D4,Aetna,2025-09-01,63047,M51.16,,
+K5,1,professional,D5,Aetna,2025-10-15,63005,M51.16,,
+K6,1,professional,D6,Aetna,2025-11-01,63012,M51.16,,
+K7,1,professional,D7,Aetna,2025-08-15,22612,M51.16,,
+K7,2,professional,D7,Aetna,2025-08-15,63030,M51.16,,
+K8,1,professional,D8,Aetna,2025-11-05,22630,M51.16,,
+K8,2,professional,D8,Aetna,2025-11-05,63030,M51.16,,
+K9,1,professional,D8,Cigna,2025-11-05,63030,M51.16,,
+K10,1,professional,D9,Aetna,2025-08-01,63030,M51.16,,
+K11,1,professional,D10,Aetna,2025-07-31,63030,M51.16,,
+K12,1,professional,D11,Aetna,2026-07-31,63030,M51.16,,
+K13,1,professional,D12,Aetna,2026-08-01,63030,M51.16,,
+K14,1,professional,D13,Aetna,2026-07-10,63030,M51.16,,
+K15,1,professional,D14,Aetna,2026-07-09,63030,M51.16,,
+K16,1,professional,D15,Aetna,2025-09-15,63030,M51.16,,
+K17,1,professional,D16,Aetna,2025-09-15,63030,M51.16,,
+K18,1,institutional,D17,Medicare,2025-10-01,,M51.16,0SB20ZZ,2025-09-30
+K19,1,professional,D18,Aetna,2025-09-15,63035,M51.16,,
+K20,1,professional,D19,Aetna,2025-10-01,63030,M51.16,,
+K21,1,professional,D19,Aetna,2024-10-01,99213,C41.2,,
+K22,1,professional,D20,Aetna,2025-11-30,63030,M51.16,,
+"""
+D_ELIGIBILITY = "person_id,birth_date\n" + "".join(
+    f"D{n},1970-01-01\n" for n in range(1, 21) if n not in (15, 16)
+)
+D_ELIGIBILITY += "D15,2007-08-01\nD16,2007-08-02\n"
+D_PAIN = """person_id,assessment_date,body_site,instrument,score,scale_max
+D1,2025-10-12,back,NRS,1,10
+D2,2025-10-13,back,NRS,2,10
+D3,2025-08-20,back,NRS,9,10
+D3,2026-01-19,back,NRS,6,10
+D4,2026-01-20,back,NRS,1,10
+D5,2025-10-01,back,NRS,9,10
+D5,2026-01-10,back,NRS,2,10
+D5,2026-01-20,back,NRS,8,10
+D6,2025-11-01,back,VAS,91,100
+D6,2026-01-25,back,NRS,1,10
+D6,2026-02-03,back,NRS,2,10
+D6,2026-02-03,back,NRS,4,10
+D20,2026-02-26,back,NRS,1,10
+D20,2026-03-03,back,NRS,5,10
+"""
+DISC, FUSION = "lumbarDiscectomy", "lumbarFusion"
+NOT_MEASURED = (None, None, None, None, "not_measured", "G9943")
+# person -> (stratum, payer, procedure_date, baseline_score, follow-up date, follow-up score,
+#            improvement, outcome, quality_code); the follow-up is in the one_year_* columns.
+D_EXPECTED = {
+    # Day 41 after surgery is before the window (day 42 .. day 140); the window has closed.
+    "D1": (DISC, "aetna", date(2025, 9, 1), *NOT_MEASURED),
+    # Day 42 is inside.
+    "D2": (DISC, "aetna", date(2025, 9, 1), None, date(2025, 10, 13), "2", None, "met", "G2136"),
+    # Day 140 is inside: 6 > 3.0 and improvement 3 < 5.0.
+    "D3": (DISC, "aetna", date(2025, 9, 1), "9", date(2026, 1, 19), "6", "3", "not_met", "G2137"),
+    # Day 141 is after the window.
+    "D4": (DISC, "aetna", date(2025, 9, 1), *NOT_MEASURED),
+    # 2026-01-10 and 2026-01-20 are both 5 days from + 3 months (2026-01-15): the later.
+    "D5": (DISC, "aetna", date(2025, 10, 15), "9", date(2026, 1, 20), "8", "1", "not_met", "G2137"),
+    # Closest to 2026-02-01 is 2026-02-03 (not 2026-01-25); that day 2 and 4: the highest.
+    # Baseline on the day of surgery counts: 91 mm -> 9.1, improvement 5.1.
+    "D6": (DISC, "aetna", date(2025, 11, 1), "9.1", date(2026, 2, 3), "4", "5.1", "met", "G2136"),
+    # Fusion and discectomy, same person, payer and date: one fusion episode (closed: 15 months).
+    "D7": (FUSION, "aetna", date(2025, 8, 15), None, None, None, None, "not_measured", "G9946"),
+    # Fusion wins even outside this year's fusion period (no Aetna episode at all); another
+    # payer's discectomy that day stays.
+    "D8": (DISC, "cigna", date(2025, 11, 5), *NOT_MEASURED),
+    # First day of the period (D10, the day before, is not published).
+    "D9": (DISC, "aetna", date(2025, 8, 1), *NOT_MEASURED),
+    # Last day of the period (D12, the day after, is not published): window still open.
+    "D11": (DISC, "aetna", date(2026, 7, 31), None, None, None, None, "pending", None),
+    # Day 140 is the as-of date: not yet final.
+    "D13": (DISC, "aetna", date(2026, 7, 10), None, None, None, None, "pending", None),
+    # Day 140 was yesterday: final.
+    "D14": (DISC, "aetna", date(2026, 7, 9), *NOT_MEASURED),
+    # 18 on 1 August 2025, the day the period starts (D16, a day younger, is not published).
+    "D15": (DISC, "aetna", date(2025, 9, 15), *NOT_MEASURED),
+    # ICD-10-PCS excision of a lumbar disc, dated by its own procedure date. (D18: add-on only.)
+    "D17": (DISC, "medicare", date(2025, 9, 30), *NOT_MEASURED),
+    # Cancer diagnosis exactly 12 months before: excluded.
+    "D19": (DISC, "aetna", date(2025, 10, 1), None, None, None, None, "excluded", "G9945"),
+    # + 3 months from 30 November is 28 February (clamped): 2026-02-26 is 2 days before it,
+    # 2026-03-03 three days after.
+    "D20": (DISC, "aetna", date(2025, 11, 30), None, date(2026, 2, 26), "1", None, "met", "G2136"),
+}
+
+
+@pytest.fixture(scope="module")
+def discectomy_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    landing = tmp_path_factory.mktemp("discectomy") / "landing"
+    return write_landing(landing, D_CLAIMS, D_ELIGIBILITY, D_PAIN)
+
+
+@pytest.mark.parametrize("implementation", sorted(IMPLEMENTATIONS))
+def test_discectomy_boundary_cases(discectomy_landing: Path, seeds: Path, implementation: str) -> None:
+    result = IMPLEMENTATIONS[implementation](discectomy_landing, AS_OF, PERFORMANCE_YEAR, seeds=seeds)
+    compared = [c for c in RESULT_COLUMNS if c not in ("person_id", "baseline_date")]
+    records = (dict(zip(RESULT_COLUMNS, row, strict=True)) for row in rows(result))
+    found = {r["person_id"]: tuple(r[c] for c in compared) for r in records}
+    assert found == D_EXPECTED

@@ -56,3 +56,16 @@ def test_summary_line_says_when_pandas_was_skipped():
         summary_line(results)
         == "pipeline/floor = 2.50 at 1000 people (pipeline 5.0 s, floor 2.0 s, pandas skipped)"
     )
+
+
+def test_summary_table_reports_both_floor_ratios():
+    results = {
+        "people": 10000,
+        "pipeline_over_floor": 4.0,
+        "pipeline_over_warehouse_floor": 2.0,
+        "median_seconds": {"floor": 2.0, "warehouse_floor": 4.0, "pandas": 3.0, "pipeline": 8.0},
+        "peak_rss_mb": {"floor": 100.0, "warehouse_floor": 150.0, "pandas": 200.0, "pipeline": 300.0},
+    }
+    lines = summary_line(results).splitlines()
+    assert [line.split()[0] for line in lines[1:5]] == ["floor", "warehouse_floor", "pandas", "pipeline"]
+    assert lines[-2:] == ["pipeline / warehouse floor = 2.00", "pipeline / compute floor   = 4.00"]
