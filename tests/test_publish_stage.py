@@ -19,7 +19,9 @@ from orchestration.warehouse import file_sha256
 from tests.conftest import tree_digest
 from tests.marts_fixture import AS_OF, EPISODES, PAYERS, PERFORMANCE_YEAR
 
-CHECKS = [{"name": "marts/episodes: episodes_expectations", "passed": True, "detail": "all expectations passed"}]
+CHECKS = [
+    {"name": "marts/episodes: episodes_expectations", "passed": True, "detail": "all expectations passed"}
+]
 SUMMARY_KEYS = {
     "payer", "performance_year", "as_of_date", "measure", "episodes", "excluded", "pending",
     "eligible_population", "performance_met", "performance_not_met", "not_measured", "g2139",
@@ -75,14 +77,22 @@ def test_layout_columns_and_permissions(released):
 
 def test_values_are_exact_decimals_and_lowercase_booleans(released):
     rows = {row["episode_id"]: row for payer in PAYERS for row in read_feed(released[1].folder, payer)}
-    assert (rows["E1"]["baseline_score"], rows["E1"]["one_year_score"], rows["E1"]["improvement"]) == ("8", "2", "6")
+    assert (rows["E1"]["baseline_score"], rows["E1"]["one_year_score"], rows["E1"]["improvement"]) == (
+        "8",
+        "2",
+        "6",
+    )
     assert rows["E2"]["one_year_score"] == "3.5" and rows["E2"]["baseline_score"] == ""
     assert rows["E2"]["g2139"] == "true" and rows["E1"]["g2139"] == "false"
     assert rows["E5"]["is_final"] == "false" and rows["E5"]["quality_code"] == ""
 
 
 def test_each_feed_holds_exactly_its_payers_episodes(released):
-    seen = [(payer, row["payer"], row["episode_id"]) for payer in PAYERS for row in read_feed(released[1].folder, payer)]
+    seen = [
+        (payer, row["payer"], row["episode_id"])
+        for payer in PAYERS
+        for row in read_feed(released[1].folder, payer)
+    ]
     assert all(folder == payer for folder, payer, _ in seen)
     assert sorted(e for _, _, e in seen) == sorted(e[0] for e in EPISODES)
     assert read_feed(released[1].folder, "uhc") == [], "a payer without episodes gets a header-only feed"
@@ -103,7 +113,11 @@ def test_summaries_reconcile_with_feeds(released):
 def test_manifest_lists_inputs_checks_and_every_output(released):
     g2139, release = released
     manifest = json.loads((release.folder / "manifest.json").read_text())
-    assert (manifest["run_id"], manifest["as_of_date"], manifest["performance_year"]) == ("run-1", AS_OF, 2026)
+    assert (manifest["run_id"], manifest["as_of_date"], manifest["performance_year"]) == (
+        "run-1",
+        AS_OF,
+        2026,
+    )
     assert manifest["checks"] == CHECKS
     assert [i["path"] for i in manifest["inputs"]] == [
         "medical_claim/again.csv",
@@ -129,7 +143,9 @@ def test_data_quality_reports_what_was_left_out(released):
         "by_table_and_reason": {"medical_claim": {"unparseable_date:claim_start_date": 1}},
     }
     assert report["unmapped_payers"] == [{"payer_text": "Acme Health", "episodes": 2, "persons": 2}]
-    assert report["persons_without_usable_birth_date"] == {"missing_birth_date": {"persons": 1, "episodes": 1}}
+    assert report["persons_without_usable_birth_date"] == {
+        "missing_birth_date": {"persons": 1, "episodes": 1}
+    }
 
 
 def test_same_marts_twice_give_identical_feeds_and_one_release(released):
