@@ -83,11 +83,13 @@ def episodes_frame() -> pd.DataFrame:
             {
                 "episode_id": eid, "person_id": person, "member_id": f"M{person}", "payer": payer,
                 "performance_year": PERFORMANCE_YEAR, "procedure_date": day, "procedure_code": "22612",
-                "rendering_npi": "1999999999", "baseline_date": (baseline or (None,))[0], "baseline_score": b_score,
+                "rendering_npi": "1999999999", "baseline_date": (baseline or (None,))[0],
+                "baseline_score": b_score,
                 "one_year_date": (followup or (None,))[0], "one_year_score": f_score,
                 "improvement": None if b_score is None or f_score is None else b_score - f_score,
                 "outcome": outcome, "quality_code": code, "g2139": code == "G2139",
-                "exclusion_reason": reason, "is_final": final, "stratum": stratum, "rendering_tin": "123456789",
+                "exclusion_reason": reason, "is_final": final, "stratum": stratum,
+                "rendering_tin": "123456789",
                 "procedure_code_system": "CPT", "exclusion_diagnosis_code": "C7951" if reason else None,
                 "as_of_date": AS_OF,
             }
@@ -148,7 +150,8 @@ SMALL_TABLES = {
     "('medical_claim/again.csv', 'medical_claim', 'aa11', 0, 0, 0, 'medical_claim/claims.csv'), "
     "('pain_score/scores.csv', 'pain_score', 'bb22', 7, 7, 0, null)) "
     "t(path, table_name, sha256, rows_read, rows_loaded, rows_quarantined, duplicate_of)",
-    "quarantine_summary": "select * from (values ('medical_claim', 'unparseable_date', 'claim_start_date', 1)) "
+    "quarantine_summary": "select * from "
+    "(values ('medical_claim', 'unparseable_date', 'claim_start_date', 1)) "
     "t(table_name, reason, column_name, rows)",
 }
 DATE_COLUMNS = ("procedure_date", "baseline_date", "one_year_date", "as_of_date")

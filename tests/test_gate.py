@@ -80,7 +80,8 @@ CORRUPTIONS = {
     ),  # fmt: skip
     "a landing row lost": (
         [
-            "update marts.load_accounting set rows_loaded = rows_loaded - 1 where path = 'pain_score/scores.csv'"
+            "update marts.load_accounting set rows_loaded = rows_loaded - 1 "
+            "where path = 'pain_score/scores.csv'"
         ],
         "rows read = rows loaded + rows quarantined, per file",
     ),
@@ -108,7 +109,8 @@ def test_failures_name_episode_ids_never_person_ids(marts_copy, fixture_rules):
 VAR_CASES = {
     "one_year_met_max_score": (
         4.0,
-        "update marts.episodes set outcome = 'met', quality_code = 'G2138', g2139 = false where episode_id = 'E2'",
+        "update marts.episodes set outcome = 'met', quality_code = 'G2138', g2139 = false "
+        "where episode_id = 'E2'",
         "met only when follow-up <= 3.0 or improvement >= 5.0",
     ),
     "improvement_met_min": (
