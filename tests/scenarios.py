@@ -1,6 +1,6 @@
 """Hand-made landing folder: named one-patient stories with the outcome measure.md implies.
 
-Every expectation here comes from `/work/shared/spec/measure.md` (the clinical rules) and
+Every expectation here comes from the measure's rules (docs/measure.md) and
 the data contract, never from the dbt SQL, so the scenario tests are an independent
 check of the implementation.
 
