@@ -9,6 +9,7 @@ from orchestration.ingest.assets import ingest_assets
 from orchestration.publish.assets import payer_feeds
 from orchestration.resources import G2139Settings
 from orchestration.transform.assets import measure_dbt_assets
+from orchestration.transform.sensors import forget_failed_build
 
 NIGHTLY_JOB = "nightly"
 
@@ -34,6 +35,7 @@ def build_definitions(settings: G2139Settings | None = None) -> dg.Definitions:
                 default_status=dg.DefaultScheduleStatus.STOPPED,
             )
         ],
+        sensors=[forget_failed_build],
         resources={"g2139": settings or G2139Settings()},
         # One DuckDB file has one writer: steps run one after another in one process.
         executor=dg.in_process_executor,

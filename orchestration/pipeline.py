@@ -102,6 +102,13 @@ def _payer_rows(settings: RunSettings) -> list[tuple]:
     return [tuple(r.values()) for r in rows]
 
 
+def forget_failed_build(settings: RunSettings, run_id: str) -> None:
+    from orchestration.transform.state import forget_build
+
+    if settings.warehouse.exists():
+        forget_build(settings.warehouse_engine(), run_id)
+
+
 def run_log_path(settings: RunSettings) -> Path:
     return settings.warehouse.parent / "logs" / "g2139-run.log"
 
@@ -142,4 +149,6 @@ def run_pipeline(
         outcome.payer_rows = _payer_rows(settings)
     else:
         outcome.failures = _failures(result)
+        # What the run-failure sensor does under the Dagster daemon, which an in-process run lacks.
+        forget_failed_build(settings, result.run_id)
     return outcome

@@ -70,3 +70,11 @@ def record_built_state(warehouse: Warehouse, state: str, run_id: str) -> None:
         f"create table if not exists {STATE_TABLE} (state varchar, run_id varchar, built_at timestamp)",
         f"insert into {STATE_TABLE} values ('{state}', '{run_id}', now())",
     )
+
+
+def forget_build(warehouse: Warehouse, run_id: str) -> None:
+    """A run that built the marts but then failed (a blocking check, the publication) must not
+    let the next run skip as "nothing new": its build no longer counts."""
+    if last_built_state(warehouse) is not None:
+        # A Dagster run id is a uuid: safe as a literal.
+        warehouse.execute(f"delete from {STATE_TABLE} where run_id = '{run_id}'")
