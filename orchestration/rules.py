@@ -46,9 +46,6 @@ class Rules:
     quality_codes: tuple[QualityCode, ...]
     payers: tuple[str, ...]
 
-    def var(self, name: str) -> Any:
-        return self.vars[name]
-
     @property
     def one_year_met_max_score(self) -> float:
         return float(self.vars["one_year_met_max_score"])
@@ -73,10 +70,6 @@ class Rules:
         pairs = {(q.stratum, q.outcome, q.code) for q in self.quality_codes}
         pending = {(s, "pending", "") for s in self.stratum_names}
         return pairs | pending
-
-    @property
-    def outcomes(self) -> tuple[str, ...]:
-        return tuple(sorted({q.outcome for q in self.quality_codes} | {"pending"}))
 
 
 def project_vars(project_dir: Path = DBT_PROJECT_DIR) -> dict[str, Any]:

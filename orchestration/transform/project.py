@@ -19,6 +19,8 @@ from orchestration.warehouse import relation_key
 # One cached project for the code location. Its manifest is produced by `dbt parse`
 # in setup (and by `g2139 run` when missing), never committed.
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# Under `dagster dev` only: parse on load, so the code location loads on a fresh clone.
+dbt_project.prepare_if_dev()
 
 LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
 RUN_TARGET = "run"
