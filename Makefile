@@ -6,7 +6,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-# Offline and private by the project's own configuration (DEVELOPERS.md).
+# Offline and private: no telemetry from Dagster, dbt or anything else run here.
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
@@ -24,7 +24,7 @@ $(BIN)/.installed: pyproject.toml
 
 # `@dbt_assets` needs a manifest at import: parse in setup, never commit it.
 setup: $(BIN)/.installed
-	cd dbt_project && G2139_WAREHOUSE=$(CURDIR)/$(DEMO_DIR)/warehouse.duckdb ../$(BIN)/dbt parse --quiet --profiles-dir .
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
 
 demo: setup
 	$(BIN)/g2139 demo-data --out $(DEMO_DIR)/landing

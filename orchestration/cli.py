@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-# Offline and private whatever the caller's environment says (DEVELOPERS.md).
-QUIET_ENVIRONMENT = {
-    "DAGSTER_DISABLE_TELEMETRY": "1",
-    "DO_NOT_TRACK": "1",
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-}
+from orchestration.resources import quiet_environment
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,6 +20,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", help="DuckDB file (G2139_WAREHOUSE, default data/warehouse.duckdb)")
     run.add_argument("--as-of", help="YYYY-MM-DD (G2139_AS_OF, default today)")
     run.add_argument("--performance-year", help="YYYY (G2139_PERFORMANCE_YEAR, default the as-of year)")
+    run.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a var of dbt_project.yml for this run (repeatable), e.g. improvement_met_min=4",
+    )
     run.add_argument("--verbose", action="store_true", help="stream dbt and Dagster logs to the terminal")
 
     demo = commands.add_parser("demo-data", help="write a synthetic landing folder")
@@ -42,8 +43,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    for name, value in QUIET_ENVIRONMENT.items():
-        os.environ.setdefault(name, value)
+    quiet_environment()
     if args.command == "demo-data":
         return _demo_data(args)
     if args.command == "bench":
@@ -73,15 +73,19 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from orchestration.pipeline import run_pipeline
-    from orchestration.resources import SettingsError, resolve_settings
+    from orchestration.resources import SettingsError, parse_var_overrides, resolve_settings
+    from orchestration.rules import check_var_names
 
     try:
+        overrides = parse_var_overrides(args.var)
+        check_var_names(overrides)
         settings = resolve_settings(
             landing=args.landing,
             output=args.output,
             warehouse=args.warehouse,
             as_of=args.as_of,
             performance_year=args.performance_year,
+            var_overrides=overrides,
         )
     except SettingsError as error:
         print(f"g2139: {error}", file=sys.stderr)

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
-from orchestration.checks import publication_checks
-from orchestration.ingest import ingest_assets
-from orchestration.publish import payer_feeds
+from orchestration.gate.checks import gate_checks
+from orchestration.ingest.assets import ingest_assets
+from orchestration.publish.assets import payer_feeds
 from orchestration.resources import G2139Settings
-from orchestration.transform import dbt_project, measure_dbt_assets
+from orchestration.transform.assets import measure_dbt_assets
+from orchestration.transform.sensors import forget_failed_build
 
 NIGHTLY_JOB = "nightly"
-
-
-def dbt_executable() -> str:
-    """The dbt installed beside this interpreter, so an un-activated venv works too."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
-
 
 nightly_job = dg.define_asset_job(
     NIGHTLY_JOB,
@@ -31,16 +21,22 @@ nightly_job = dg.define_asset_job(
 
 
 def build_definitions(settings: G2139Settings | None = None) -> dg.Definitions:
-    """The code location; `g2139 run` passes explicit settings, Dagster uses the environment."""
+    """The code location; `g2139 run` passes resolved settings, Dagster uses the environment."""
     return dg.Definitions(
         assets=[*ingest_assets, measure_dbt_assets, payer_feeds],
-        asset_checks=publication_checks,
+        asset_checks=gate_checks,
         jobs=[nightly_job],
-        schedules=[dg.ScheduleDefinition(job=nightly_job, cron_schedule="0 2 * * *", name="nightly_02h")],
-        resources={
-            "g2139": settings or G2139Settings(),
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
-        },
+        schedules=[
+            dg.ScheduleDefinition(
+                job=nightly_job,
+                cron_schedule="0 2 * * *",
+                name="nightly_02h",
+                execution_timezone="UTC",
+                default_status=dg.DefaultScheduleStatus.STOPPED,
+            )
+        ],
+        sensors=[forget_failed_build],
+        resources={"g2139": settings or G2139Settings()},
         # One DuckDB file has one writer: steps run one after another in one process.
         executor=dg.in_process_executor,
     )

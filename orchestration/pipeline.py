@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from orchestration.resources import DBT_PROJECT_DIR, RunSettings
+from orchestration.resources import DBT_PROJECT_DIR, RunSettings, quiet_environment
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 PUBLISH_STEP = "feeds__payer_feeds"
@@ -53,11 +50,11 @@ class RunOutcome:
             f"performance year {self.settings.performance_year}:"
         ]
         if not self.published:
-            lines.append("  nothing new since the last publication: feeds unchanged")
-        for payer, episodes, rate, g2139 in self.payer_rows:
+            lines.append("  nothing new since the last build: marts, checks and feeds unchanged")
+        for payer, episodes, rate, not_met in self.payer_rows:
             shown = "n/a" if rate is None else f"{float(rate):.1%}"
             lines.append(
-                f"  {payer:<9} episodes {episodes:>7}  performance rate {shown:>6}  G2139 {g2139:>6}"
+                f"  {payer:<9} episodes {episodes:>7}  performance rate {shown:>6}  not met {not_met:>6}"
             )
         lines.append(f"published: {folder}")
         lines.append(f"warehouse: {self.settings.warehouse}")
@@ -96,11 +93,20 @@ def _failures(result) -> list[str]:
     return messages or ["the run failed before any step ran"]
 
 
-def _payer_rows(warehouse: Path) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(
-            "select payer, episodes, performance_rate, g2139 from marts.payer_summary order by payer"
-        ).fetchall()
+def _payer_rows(settings: RunSettings) -> list[tuple]:
+    """Both strata together (the mart's `overall` rows), per canonical payer."""
+    rows = settings.warehouse_engine().rows(
+        "select payer, episodes, performance_rate, not_met from marts.measure_summary "
+        "where level = 'payer' and stratum = 'overall' order by payer"
+    )
+    return [tuple(r.values()) for r in rows]
+
+
+def forget_failed_build(settings: RunSettings, run_id: str) -> None:
+    from orchestration.transform.state import forget_build
+
+    if settings.warehouse.exists():
+        forget_build(settings.warehouse_engine(), run_id)
 
 
 def run_log_path(settings: RunSettings) -> Path:
@@ -116,22 +122,14 @@ def run_pipeline(
     `verbose`, dbt's progress lines go to the run log beside the warehouse and Dagster's
     console logger is silenced: the terminal shows the summary, or each failure once.
     """
-    for name, value in (("DAGSTER_DISABLE_TELEMETRY", "1"), ("DO_NOT_TRACK", "1")):
-        os.environ.setdefault(name, value)
+    quiet_environment()
     ensure_dbt_manifest()
     import dagster as dg
 
     from orchestration.definitions import NIGHTLY_JOB, build_definitions
     from orchestration.resources import G2139Settings
 
-    resource = G2139Settings(
-        landing_dir=str(settings.landing_dir),
-        output_dir=str(settings.output_dir),
-        warehouse=str(settings.warehouse),
-        as_of=settings.as_of_date.isoformat(),
-        performance_year=settings.performance_year,
-    )
-    job = build_definitions(resource).resolve_job_def(NIGHTLY_JOB)
+    job = build_definitions(G2139Settings.of(settings)).resolve_job_def(NIGHTLY_JOB)
     log_path = run_log_path(settings)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     run_config = {} if verbose else {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -148,7 +146,9 @@ def run_pipeline(
         success=result.success, settings=settings, run_id=result.run_id, step_seconds=step_seconds
     )
     if result.success:
-        outcome.payer_rows = _payer_rows(settings.warehouse)
+        outcome.payer_rows = _payer_rows(settings)
     else:
         outcome.failures = _failures(result)
+        # What the run-failure sensor does under the Dagster daemon, which an in-process run lacks.
+        forget_failed_build(settings, result.run_id)
     return outcome

@@ -1,20 +1,27 @@
-"""Run configuration: one resolution rule for the CLI, Dagster and tests.
+"""Run configuration, resolved once per run into one resource.
 
 Each setting comes from an explicit value, else an environment variable, else a
-default (data contract, "How it is run"). The environment is read when a run
-starts, never at import, so ``dagster dev`` picks up a changed variable on the
-next run.
+default (data contract, "How it is run"). ``G2139Settings`` resolves its fields
+when a run starts (``setup_for_execution``), never at import, so ``dagster dev``
+picks up a changed variable on the next run; every stage then reads the typed
+``RunSettings`` and the ``Warehouse`` from the resource instead of re-resolving.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
+import yaml
+from pydantic import PrivateAttr
+
+from orchestration.warehouse import DuckDBWarehouse, Warehouse
 
 ENV_LANDING = "G2139_LANDING_DIR"
 ENV_OUTPUT = "G2139_OUTPUT_DIR"
@@ -29,6 +36,20 @@ DEFAULT_LANDING = "data/landing"
 DEFAULT_OUTPUT = "data/published"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 
+# Offline and private whatever the caller's environment says; the one place that sets them.
+QUIET_ENVIRONMENT = {
+    "DAGSTER_DISABLE_TELEMETRY": "1",
+    "DO_NOT_TRACK": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+}
+# Set by the run itself (--as-of, --performance-year), so not overridable as a rule var.
+RUN_VARS = ("as_of_date", "performance_year")
+
+
+def quiet_environment() -> None:
+    for name, value in QUIET_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+
 
 class SettingsError(ValueError):
     """A setting that cannot be used; the message names the option and variable."""
@@ -41,15 +62,33 @@ class RunSettings:
     warehouse: Path
     as_of_date: date
     performance_year: int
+    # Rule vars overridden for this run (name -> typed value); the rest keep dbt_project.yml's.
+    var_overrides: Mapping[str, Any] = field(default_factory=dict)
 
-    @property
-    def period_start(self) -> date:
-        """First day of the denominator identification period (measure.md)."""
-        return date(self.performance_year - 2, 10, 1)
+    def dbt_vars(self) -> dict[str, Any]:
+        """Everything a run passes to dbt (`--vars`) and to the gate's rules: one dict."""
+        return {
+            **self.var_overrides,
+            "as_of_date": self.as_of_date.isoformat(),
+            "performance_year": self.performance_year,
+        }
 
-    @property
-    def period_end(self) -> date:
-        return date(self.performance_year - 1, 9, 30)
+    def warehouse_engine(self) -> Warehouse:
+        return DuckDBWarehouse(self.warehouse)
+
+
+def parse_var_overrides(pairs: Iterable[str]) -> dict[str, Any]:
+    """`name=value` pairs (`g2139 run --var`), values typed as YAML types them (4.0, 12)."""
+    overrides: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise SettingsError(f"--var {pair!r}: expected name=value")
+        if name in RUN_VARS:
+            raise SettingsError(f"--var {name}: set it with --{name.replace('_date', '').replace('_', '-')}")
+        overrides[name] = yaml.safe_load(text)
+    return overrides
 
 
 def _pick(explicit: str | None, environ: Mapping[str, str], variable: str) -> str | None:
@@ -66,6 +105,7 @@ def resolve_settings(
     warehouse: str | None = None,
     as_of: str | None = None,
     performance_year: str | int | None = None,
+    var_overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
     today: date | None = None,
 ) -> RunSettings:
@@ -93,14 +133,16 @@ def resolve_settings(
         warehouse=path(warehouse, ENV_WAREHOUSE, DEFAULT_WAREHOUSE),
         as_of_date=as_of_date,
         performance_year=year,
+        var_overrides=dict(var_overrides or {}),
     )
 
 
 class G2139Settings(dg.ConfigurableResource):
-    """The run's settings as a Dagster resource.
+    """The run's settings as a Dagster resource, resolved once when the run starts.
 
-    Fields left empty fall back to the ``G2139_*`` variables, read when the run
-    asks for them (``settings()``), then to the contract's defaults.
+    Fields left empty fall back to the ``G2139_*`` variables, then to the contract's
+    defaults. ``vars`` holds rule-var overrides as ``name: value`` text (Dagster
+    config is plain values); they reach dbt and the gate through ``RunSettings.dbt_vars``.
     """
 
     landing_dir: str | None = None
@@ -108,12 +150,41 @@ class G2139Settings(dg.ConfigurableResource):
     warehouse: str | None = None
     as_of: str | None = None
     performance_year: int | None = None
+    vars: dict[str, str] = {}
 
-    def settings(self) -> RunSettings:
+    _run: RunSettings | None = PrivateAttr(default=None)
+
+    @classmethod
+    def of(cls, settings: RunSettings) -> G2139Settings:
+        """The resource for settings already resolved (by `g2139 run`): resolving it is the identity."""
+        return cls(
+            landing_dir=str(settings.landing_dir),
+            output_dir=str(settings.output_dir),
+            warehouse=str(settings.warehouse),
+            as_of=settings.as_of_date.isoformat(),
+            performance_year=settings.performance_year,
+            vars={name: json.dumps(value) for name, value in settings.var_overrides.items()},
+        )
+
+    def resolve(self) -> RunSettings:
         return resolve_settings(
             landing=self.landing_dir,
             output=self.output_dir,
             warehouse=self.warehouse,
             as_of=self.as_of,
             performance_year=self.performance_year,
+            var_overrides=parse_var_overrides(f"{k}={v}" for k, v in self.vars.items()),
         )
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._run = self.resolve()
+
+    @property
+    def run(self) -> RunSettings:
+        if self._run is None:  # used outside a Dagster run (a test calling an asset's helper)
+            self._run = self.resolve()
+        return self._run
+
+    @property
+    def engine(self) -> Warehouse:
+        return self.run.warehouse_engine()

@@ -1,23 +1,23 @@
-"""Shared fixtures: one small demo landing folder and one published run of it."""
+"""Shared fixtures: a hand-made marts warehouse and rules project (stage tests), and one
+small demo landing folder with one published run of it (end-to-end tests)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from orchestration.resources import RunSettings, resolve_settings
+from orchestration.resources import RunSettings, quiet_environment, resolve_settings
+from orchestration.rules import Rules, load_rules
+from tests.marts_fixture import build_marts, write_rules_project
 
 AS_OF = "2026-11-27"
 DEMO_PEOPLE = 3000
 DEMO_SEED = 2139
 
-os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+quiet_environment()
 
 
 @dataclass
@@ -48,6 +48,29 @@ def settings_for(landing: Path, root: Path, warehouse: Path | None = None) -> Ru
         performance_year="2026",
         environ={},
     )
+
+
+@pytest.fixture(scope="session")
+def rules_project(tmp_path_factory) -> Path:
+    return write_rules_project(tmp_path_factory.mktemp("rules_project"))
+
+
+@pytest.fixture(scope="session")
+def fixture_rules(rules_project) -> Rules:
+    return load_rules(project_dir=rules_project)
+
+
+@pytest.fixture(scope="session")
+def marts_warehouse(tmp_path_factory) -> Path:
+    """Built once; a test that changes it works on `marts_copy`."""
+    return build_marts(tmp_path_factory.mktemp("marts") / "warehouse.duckdb")
+
+
+@pytest.fixture
+def marts_copy(marts_warehouse, tmp_path) -> Path:
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy2(marts_warehouse, copy)
+    return copy
 
 
 @pytest.fixture(scope="session")

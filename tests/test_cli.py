@@ -36,3 +36,10 @@ def test_demo_data_refuses_to_mix_with_other_files(tmp_path, capsys):
     (tmp_path / "pain_score" / "stray.csv").write_text("x\n")
     assert main(["demo-data", "--out", str(tmp_path), "--people", "50"]) == 2
     assert "stray.csv" in capsys.readouterr().err
+
+
+def test_unknown_or_malformed_var_is_a_usage_error(tmp_path, capsys):
+    assert main([*run_args(tmp_path, tmp_path), "--var", "one_year_max=4.0"]) == 2
+    assert "one_year_max: not a var of dbt_project.yml" in capsys.readouterr().err
+    assert main([*run_args(tmp_path, tmp_path), "--var", "improvement_met_min"]) == 2
+    assert "expected name=value" in capsys.readouterr().err

@@ -35,10 +35,32 @@ def test_outcome_mart_descends_from_the_three_landing_assets():
         assert graph.get(key).is_materializable
 
 
+GATE_CHECKS = {"episodes_expectations", "measure_summary_expectations", "load_accounting_expectations"}
+
+
 def test_dbt_tests_are_asset_checks_on_the_mart():
     graph = defs.resolve_asset_graph()
-    checks = {c.asset_key for c in graph.asset_check_keys}
-    assert dg.AssetKey(["marts", "episodes"]) in checks
+    on_episodes = {
+        c.name for c in graph.asset_check_keys if c.asset_key == dg.AssetKey(["marts", "episodes"])
+    }
+    dbt_tests = on_episodes - GATE_CHECKS
+    assert dbt_tests, "no dbt data test on marts.episodes became an asset check"
+    assert "episodes_expectations" in on_episodes
+
+
+def test_gate_checks_are_blocking_and_run_once():
+    graph = defs.resolve_asset_graph()
+    gate = [key for key in graph.asset_check_keys if key.name in GATE_CHECKS]
+    assert sorted(key.name for key in gate) == sorted(GATE_CHECKS), "each suite is one check"
+    for key in gate:
+        assert graph.get_check_spec(key).blocking, key
+
+
+def test_publication_depends_on_every_mart_it_reads():
+    graph = defs.resolve_asset_graph()
+    parents = graph.get(dg.AssetKey(["feeds", "payer_feeds"])).parent_keys
+    assert {k.path[0] for k in parents} == {"marts"}
+    assert dg.AssetKey(["marts", "measure_summary"]) in parents
 
 
 def test_layers_are_grouped():

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.landing import (
+from orchestration.ingest.landing import (
     ELIGIBILITY,
     MEDICAL_CLAIM,
     PAIN_SCORE,

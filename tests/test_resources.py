@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.resources import SettingsError, resolve_settings
+from orchestration.resources import G2139Settings, SettingsError, parse_var_overrides, resolve_settings
 
 TODAY = date(2026, 11, 27)
 
@@ -43,9 +43,32 @@ def test_performance_year_defaults_to_the_as_of_year():
     assert resolve_settings(as_of="2025-12-31", environ={}).performance_year == 2025
 
 
-def test_denominator_period_of_a_performance_year():
-    settings = resolve_settings(as_of="2026-11-27", environ={})
-    assert (settings.period_start, settings.period_end) == (date(2024, 10, 1), date(2025, 9, 30))
+def test_var_overrides_are_typed_and_reach_dbt_vars():
+    overrides = parse_var_overrides(["one_year_met_max_score=4.0", "baseline_window_months=4"])
+    assert overrides == {"one_year_met_max_score": 4.0, "baseline_window_months": 4}
+    settings = resolve_settings(as_of="2026-11-27", var_overrides=overrides, environ={})
+    assert settings.dbt_vars() == {
+        "one_year_met_max_score": 4.0,
+        "baseline_window_months": 4,
+        "as_of_date": "2026-11-27",
+        "performance_year": 2026,
+    }
+
+
+@pytest.mark.parametrize("pair", ["no_equals_sign", "=3", "as_of_date=2026-01-01", "performance_year=2025"])
+def test_unusable_var_override_is_a_settings_error(pair):
+    with pytest.raises(SettingsError):
+        parse_var_overrides([pair])
+
+
+def test_resource_of_resolved_settings_resolves_to_the_same_settings(tmp_path):
+    settings = resolve_settings(
+        landing=str(tmp_path / "l"),
+        as_of="2026-11-27",
+        var_overrides={"improvement_met_min": 4.5},
+        environ={},
+    )
+    assert G2139Settings.of(settings).run == settings
 
 
 @pytest.mark.parametrize(

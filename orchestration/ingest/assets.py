@@ -1,12 +1,15 @@
 """Ingestion assets: one per landing table, from files into typed ``raw`` tables."""
 
+# No `from __future__ import annotations`: Dagster reads the context annotation at definition.
+
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 from dagster import AssetExecutionContext
 
-from orchestration.landing import (
+from orchestration.ingest.landing import (
+    RAW_SCHEMA,
     TABLES,
     FileLoad,
     LandingError,
@@ -16,23 +19,15 @@ from orchestration.landing import (
     summarize,
 )
 from orchestration.resources import G2139Settings
+from orchestration.warehouse import relation_key
 
 INGEST_GROUP = "ingest"
 
 
-# Bounded so that a large landing folder spills to disk instead of exhausting memory.
-DUCKDB_MEMORY_LIMIT = "2GB"
-
-
-def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(warehouse), config={"memory_limit": DUCKDB_MEMORY_LIMIT})
-
-
 def raw_asset_key(table: str) -> dg.AssetKey:
-    # The dbt sources are named ``raw`` too, so dagster-dbt's default source keys
-    # (source name, table name) land on these assets: one lineage from files to feeds.
-    return dg.AssetKey(["raw", table])
+    # Keyed by the relation it writes; the transform stage keys dbt sources the same way,
+    # so lineage is one graph from files to feeds without either stage importing the other.
+    return relation_key(RAW_SCHEMA, table)
 
 
 def _check_landing(landing_dir: Path, spec: TableSpec, con: duckdb.DuckDBPyConnection) -> None:
@@ -53,10 +48,10 @@ def build_ingest_asset(spec: TableSpec) -> dg.AssetsDefinition:
         ),
     )
     def _ingest(context: AssetExecutionContext, g2139: G2139Settings) -> dg.MaterializeResult:
-        settings = g2139.settings()
+        settings = g2139.run
         if not settings.landing_dir.is_dir():
             raise LandingError(f"{settings.landing_dir}: landing folder does not exist")
-        with connect(settings.warehouse) as con:
+        with g2139.engine.connect() as con:
             loads = load_table(con, settings.landing_dir, spec, context.run.run_id)
             _check_landing(settings.landing_dir, spec, con)
             reasons = quarantine_reasons(con, context.run.run_id, spec.name)

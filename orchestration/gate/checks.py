@@ -1,0 +1,126 @@
+"""The gate: the Great Expectations suites of expectations/ as blocking asset checks, run once.
+
+Each check reads the marts it guards through the warehouse, builds its suite from the
+run's ``Rules`` (dbt_project.yml vars with the run's overrides, and the seeds) and the
+periods dbt computed (marts.measure_definition). Blocking: a failure stops everything
+downstream, so the publisher can trust what it reads.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the context annotation at definition.
+
+from collections.abc import Callable
+from datetime import date
+
+import dagster as dg
+import pandas as pd
+
+from expectations import episodes as episode_suite
+from expectations import load_accounting as accounting_suite
+from expectations import measure_summary as summary_suite
+from orchestration.gate.validation import GateResult, SuiteInput, results_dir_for, validate
+from orchestration.resources import G2139Settings
+from orchestration.rules import Rules, load_rules
+from orchestration.warehouse import Warehouse, relation_key
+
+MARTS = "marts"
+EPISODES_KEY = relation_key(MARTS, "episodes")
+SUMMARY_KEY = relation_key(MARTS, "measure_summary")
+DEFINITION_KEY = relation_key(MARTS, "measure_definition")
+ACCOUNTING_KEY = relation_key(MARTS, "load_accounting")
+
+
+def denominator_periods(warehouse: Warehouse) -> dict[str, tuple[date, date]]:
+    """Each stratum's denominator period, as dbt computed it (one computation of the period)."""
+    rows = warehouse.rows(
+        "select stratum, denominator_period_start, denominator_period_end from marts.measure_definition"
+    )
+    return {r["stratum"]: (r["denominator_period_start"], r["denominator_period_end"]) for r in rows}
+
+
+def episodes_input(warehouse: Warehouse, rules: Rules) -> SuiteInput:
+    episodes = warehouse.frame("select * from marts.episodes order by episode_id")
+    frame = episode_suite.prepare(episodes, rules, denominator_periods(warehouse))
+    return episode_suite.SUITE_NAME, episode_suite.build_expectations(rules), frame, episode_suite.ID_COLUMN
+
+
+def summary_input(warehouse: Warehouse, rules: Rules) -> SuiteInput:
+    summary = warehouse.frame("select * from marts.measure_summary order by level, level_id, stratum")
+    episodes: pd.DataFrame = warehouse.frame("select payer, stratum from marts.episodes")
+    frame = summary_suite.prepare(summary, episodes)
+    return summary_suite.SUITE_NAME, summary_suite.build_expectations(rules), frame, summary_suite.ID_COLUMN
+
+
+def accounting_input(warehouse: Warehouse, rules: Rules) -> SuiteInput:
+    frame = accounting_suite.prepare(warehouse.frame("select * from marts.load_accounting order by path"))
+    return (
+        accounting_suite.SUITE_NAME,
+        accounting_suite.build_expectations(rules),
+        frame,
+        accounting_suite.ID_COLUMN,
+    )
+
+
+def check_result(gate: GateResult) -> dg.AssetCheckResult:
+    failed = [o for o in gate.outcomes if not o.passed]
+    return dg.AssetCheckResult(
+        passed=gate.passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="; ".join(f"{o.name}: {o.detail()}" for o in failed) or "all expectations passed",
+        metadata={
+            "expectations": dg.MetadataValue.int(len(gate.outcomes)),
+            "failed": dg.MetadataValue.json([o.as_check() for o in failed]),
+            "data_docs": dg.MetadataValue.path(str(gate.results_dir / "data_docs" / "index.html"))
+            if gate.results_dir
+            else dg.MetadataValue.text("not kept"),
+        },
+    )
+
+
+def run_suite(
+    context: dg.AssetCheckExecutionContext,
+    g2139: G2139Settings,
+    build: Callable[[Warehouse, Rules], SuiteInput],
+) -> dg.AssetCheckResult:
+    settings = g2139.run
+    rules = load_rules(settings.var_overrides)
+    suite = build(g2139.engine, rules)
+    results = results_dir_for(settings, context.op_execution_context.run_id) / suite[0]
+    return check_result(validate([suite], results))
+
+
+@dg.asset_check(
+    asset=EPISODES_KEY,
+    blocking=True,
+    additional_deps=[DEFINITION_KEY],
+    description="Great Expectations suite `episodes`: scores, per-stratum windows, codes, outcome rules.",
+)
+def episodes_expectations(
+    context: dg.AssetCheckExecutionContext, g2139: G2139Settings
+) -> dg.AssetCheckResult:
+    return run_suite(context, g2139, episodes_input)
+
+
+@dg.asset_check(
+    asset=SUMMARY_KEY,
+    blocking=True,
+    additional_deps=[EPISODES_KEY],
+    description="Great Expectations suite `measure_summary`: counts add up and match the episode feed.",
+)
+def measure_summary_expectations(
+    context: dg.AssetCheckExecutionContext, g2139: G2139Settings
+) -> dg.AssetCheckResult:
+    return run_suite(context, g2139, summary_input)
+
+
+@dg.asset_check(
+    asset=ACCOUNTING_KEY,
+    blocking=True,
+    description="Great Expectations suite `load_accounting`: every landing row loaded or quarantined.",
+)
+def load_accounting_expectations(
+    context: dg.AssetCheckExecutionContext, g2139: G2139Settings
+) -> dg.AssetCheckResult:
+    return run_suite(context, g2139, accounting_input)
+
+
+gate_checks = [episodes_expectations, measure_summary_expectations, load_accounting_expectations]

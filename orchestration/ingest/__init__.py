@@ -1,0 +1,1 @@
+"""Ingest stage: landing files into typed ``raw`` tables."""

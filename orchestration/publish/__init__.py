@@ -1,0 +1,1 @@
+"""Publish stage: the marts into an atomic release of payer feeds."""

@@ -1,0 +1,110 @@
+"""The payer feeds asset: the marts, as checked by this run's blocking checks, into a release.
+
+Publication trusts Dagster: the gate's checks are blocking, so this step runs only when
+they passed. It validates nothing again and writes no state into the warehouse; the
+manifest lists the checks this run evaluated, as the event log recorded them.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the context annotation at definition.
+
+import subprocess
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+import dagster as dg
+from dagster import AssetExecutionContext
+
+from orchestration.publish.feeds import write_feeds
+from orchestration.publish.release import Release, write_release
+from orchestration.resources import G2139Settings
+from orchestration.warehouse import relation_key
+
+FEEDS_KEY = dg.AssetKey(["feeds", "payer_feeds"])
+MART_INPUTS = (
+    "episodes",
+    "measure_summary",
+    "measure_definition",
+    "data_quality",
+    "load_accounting",
+    "quarantine_summary",
+)
+
+
+def code_version() -> str:
+    base = f"g2139 {version('g2139')}"
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return base
+    return f"{base}+{sha}"
+
+
+def run_checks(context: AssetExecutionContext) -> list[dict]:
+    """Every asset check this run evaluated (dbt tests and the gate's suites), by name."""
+    records = context.instance.all_logs(
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    )
+    checks = []
+    for record in records:
+        evaluation = record.dagster_event.event_specific_data
+        checks.append(
+            {
+                "name": f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}",
+                "passed": evaluation.passed,
+                "detail": evaluation.description or ("passed" if evaluation.passed else "failed"),
+            }
+        )
+    return sorted(checks, key=lambda c: c["name"])
+
+
+def publish(g2139: G2139Settings, run_id: str, checks: list[dict]) -> Release:
+    settings = g2139.run
+    run = {"performance_year": settings.performance_year, "as_of_date": settings.as_of_date.isoformat()}
+
+    def fill(release: Path) -> dict:
+        from_marts = write_feeds(g2139.engine, release, run)
+        return {
+            "run_id": run_id,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            **run,
+            "code_version": code_version(),
+            **from_marts,
+            "checks": checks,
+        }
+
+    return write_release(settings.output_dir, settings.performance_year, run_id, fill)
+
+
+@dg.asset(
+    key=FEEDS_KEY,
+    deps=[relation_key("marts", name) for name in MART_INPUTS],
+    group_name="publish",
+    kinds={"csv", "json"},
+    description=(
+        "`<output>/<PY>/`: one folder per payer with episodes.csv and summary.json, plus "
+        "manifest.json and data_quality.json; swapped in atomically once the blocking checks passed."
+    ),
+)
+def payer_feeds(context: AssetExecutionContext, g2139: G2139Settings) -> dg.MaterializeResult:
+    release = publish(g2139, context.run.run_id, run_checks(context))
+    return dg.MaterializeResult(
+        metadata={
+            "folder": dg.MetadataValue.path(str(release.folder)),
+            "files": dg.MetadataValue.int(len(release.outputs) + 1),
+            "episodes_per_payer": dg.MetadataValue.json(
+                {
+                    o["path"].split("/")[0]: o["rows"]
+                    for o in release.outputs
+                    if o["path"].endswith("episodes.csv")
+                }
+            ),
+        }
+    )

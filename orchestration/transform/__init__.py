@@ -1,0 +1,1 @@
+"""Transform stage: the dbt project builds ``raw`` into the marts."""

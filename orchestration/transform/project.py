@@ -1,0 +1,95 @@
+"""The dbt project as Dagster sees it: one cached project, a translator, and a per-run dbt
+resource whose profile target is the run's warehouse (built from the settings resource)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import yaml
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
+
+from orchestration.resources import DBT_PROJECT_DIR, RunSettings
+from orchestration.warehouse import relation_key
+
+# One cached project for the code location. Its manifest is produced by `dbt parse`
+# in setup (and by `g2139 run` when missing), never committed.
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# Under `dagster dev` only: parse on load, so the code location loads on a fresh clone.
+dbt_project.prepare_if_dev()
+
+LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
+RUN_TARGET = "run"
+
+
+class G2139DbtTranslator(DagsterDbtTranslator):
+    """Groups dbt assets by layer (the model's folder), seeds into `reference`; a source is
+    keyed by the relation it reads, which is the key of the ingest asset that writes it."""
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] == "source":
+            return spec.replace_attributes(key=relation_key(props["schema"], props["identifier"]))
+        if props["resource_type"] == "seed":
+            return spec.replace_attributes(group_name="reference")
+        fqn = props.get("fqn", [])
+        layer = fqn[1] if len(fqn) > 2 else None
+        if layer in LAYER_GROUPS:
+            return spec.replace_attributes(group_name=LAYER_GROUPS[layer])
+        return spec
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this interpreter, so an un-activated venv works too."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
+def dbt_target_path(settings: RunSettings) -> Path:
+    """dbt's artifacts and logs for this warehouse, kept beside it: one folder reused run
+    after run, so dbt can parse partially instead of starting afresh each night."""
+    return settings.warehouse.parent / "dbt_target"
+
+
+def write_profiles(settings: RunSettings) -> Path:
+    """A profiles dir whose one target is this run's warehouse: dbt learns where to write
+    from its profile, not from the environment."""
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    profiles = {
+        project["profile"]: {
+            "target": RUN_TARGET,
+            "outputs": {RUN_TARGET: settings.warehouse_engine().dbt_output()},
+        }
+    }
+    folder = settings.warehouse.parent / "dbt_profiles"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "profiles.yml").write_text(yaml.safe_dump(profiles, sort_keys=True), encoding="utf-8")
+    return folder
+
+
+def dbt_for_run(settings: RunSettings) -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=dbt_project,
+        profiles_dir=str(write_profiles(settings)),
+        target=RUN_TARGET,
+        dbt_executable=dbt_executable(),
+    )
+
+
+def dbt_build_args(settings: RunSettings) -> list[str]:
+    # Unit tests check the SQL, not the data: they run in the test suite, not in every
+    # nightly run. Data tests do run here, and an error blocks the run.
+    return [
+        "build",
+        "--vars",
+        json.dumps(settings.dbt_vars(), sort_keys=True),
+        "--exclude",
+        "test_type:unit",
+    ]

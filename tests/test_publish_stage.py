@@ -1,0 +1,183 @@
+"""The publish stage alone, on a hand-made marts warehouse (no raw, no reference schema):
+exactly the contract's files, private, atomic, reproducible, and reading only the marts."""
+
+from __future__ import annotations
+
+import csv
+import json
+import stat
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from orchestration.publish import feeds
+from orchestration.publish.assets import publish
+from orchestration.publish.release import Release
+from orchestration.resources import G2139Settings, resolve_settings
+from orchestration.warehouse import file_sha256
+from tests.conftest import tree_digest
+from tests.marts_fixture import AS_OF, EPISODES, PAYERS, PERFORMANCE_YEAR
+
+CHECKS = [
+    {"name": "marts/episodes: episodes_expectations", "passed": True, "detail": "all expectations passed"}
+]
+SUMMARY_KEYS = {
+    "payer", "performance_year", "as_of_date", "measure", "episodes", "excluded", "pending",
+    "eligible_population", "performance_met", "performance_not_met", "not_measured", "g2139",
+    "performance_rate", "strata", "overall",
+}  # fmt: skip
+
+
+def settings(warehouse: Path, root: Path) -> G2139Settings:
+    run = resolve_settings(
+        landing=str(root / "landing"),
+        output=str(root / "published"),
+        warehouse=str(warehouse),
+        as_of=AS_OF,
+        performance_year=PERFORMANCE_YEAR,
+        environ={},
+    )
+    return G2139Settings.of(run)
+
+
+def read_feed(folder: Path, payer: str) -> list[dict]:
+    with (folder / payer / "episodes.csv").open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory, marts_warehouse) -> tuple[G2139Settings, Release]:
+    root = tmp_path_factory.mktemp("publish")
+    before = file_sha256(marts_warehouse)
+    g2139 = settings(marts_warehouse, root)
+    release = publish(g2139, "run-1", CHECKS)
+    assert file_sha256(marts_warehouse) == before, "publishing must not write to the warehouse"
+    return g2139, release
+
+
+def test_layout_columns_and_permissions(released):
+    _, release = released
+    folder = release.folder
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*PAYERS, "manifest.json", "data_quality.json"])
+    for payer in PAYERS:
+        header = (folder / payer / "episodes.csv").read_text().splitlines()[0].split(",")
+        assert header == [*feeds.CONTRACT_COLUMNS, *feeds.EXTRA_COLUMNS]
+        summary = json.loads((folder / payer / "summary.json").read_text())
+        assert summary.keys() == SUMMARY_KEYS
+        assert summary["measure"] == {
+            "id": "459",
+            "stratum": "lumbarFusion",
+            "codes": {"G2138": "met", "G2139": "not_met", "G9945": "excluded", "G9946": "not_measured"},
+        }
+        assert set(summary["strata"]) == {"lumbarFusion", "lumbarDiscectomy"}
+    for path in folder.rglob("*"):
+        assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
+
+
+def test_values_are_exact_decimals_and_lowercase_booleans(released):
+    rows = {row["episode_id"]: row for payer in PAYERS for row in read_feed(released[1].folder, payer)}
+    assert (rows["E1"]["baseline_score"], rows["E1"]["one_year_score"], rows["E1"]["improvement"]) == (
+        "8",
+        "2",
+        "6",
+    )
+    assert rows["E2"]["one_year_score"] == "3.5" and rows["E2"]["baseline_score"] == ""
+    assert rows["E2"]["g2139"] == "true" and rows["E1"]["g2139"] == "false"
+    assert rows["E5"]["is_final"] == "false" and rows["E5"]["quality_code"] == ""
+
+
+def test_each_feed_holds_exactly_its_payers_episodes(released):
+    seen = [
+        (payer, row["payer"], row["episode_id"])
+        for payer in PAYERS
+        for row in read_feed(released[1].folder, payer)
+    ]
+    assert all(folder == payer for folder, payer, _ in seen)
+    assert sorted(e for _, _, e in seen) == sorted(e[0] for e in EPISODES)
+    assert read_feed(released[1].folder, "uhc") == [], "a payer without episodes gets a header-only feed"
+
+
+def test_summaries_reconcile_with_feeds(released):
+    for payer in PAYERS:
+        rows = read_feed(released[1].folder, payer)
+        summary = json.loads((released[1].folder / payer / "summary.json").read_text())
+        for stratum, block in [("lumbarFusion", summary), *summary["strata"].items()]:
+            count = Counter(r["outcome"] for r in rows if r["stratum"] == stratum)
+            assert block["episodes"] == sum(count.values())
+            assert (block["performance_met"], block["g2139"]) == (count["met"], count["not_met"])
+            assert (block["excluded"], block["pending"]) == (count["excluded"], count["pending"])
+        assert summary["overall"]["episodes"] == len(rows)
+
+
+def test_manifest_lists_inputs_checks_and_every_output(released):
+    g2139, release = released
+    manifest = json.loads((release.folder / "manifest.json").read_text())
+    assert (manifest["run_id"], manifest["as_of_date"], manifest["performance_year"]) == (
+        "run-1",
+        AS_OF,
+        2026,
+    )
+    assert manifest["checks"] == CHECKS
+    assert [i["path"] for i in manifest["inputs"]] == [
+        "medical_claim/again.csv",
+        "medical_claim/claims.csv",
+        "pain_score/scores.csv",
+    ]
+    assert manifest["inputs"][0]["duplicate_of"] == "medical_claim/claims.csv"
+    assert "duplicate_of" not in manifest["inputs"][1]
+    outputs = {o["path"]: o for o in manifest["outputs"]}
+    expected = {f"{p}/{n}" for p in PAYERS for n in ("episodes.csv", "summary.json")} | {"data_quality.json"}
+    assert set(outputs) == expected
+    for path, entry in outputs.items():
+        assert file_sha256(release.folder / path) == entry["sha256"]
+    assert outputs["aetna/episodes.csv"]["rows"] == 2
+    machine_path = str(g2139.run.output_dir.parent)
+    assert all(machine_path not in text for text in map(bytes.decode, tree_digest(release.folder).values()))
+
+
+def test_data_quality_reports_what_was_left_out(released):
+    report = json.loads((released[1].folder / "data_quality.json").read_text())
+    assert report["quarantine"] == {
+        "rows": 1,
+        "by_table_and_reason": {"medical_claim": {"unparseable_date:claim_start_date": 1}},
+    }
+    assert report["unmapped_payers"] == [{"payer_text": "Acme Health", "episodes": 2, "persons": 2}]
+    assert report["persons_without_usable_birth_date"] == {
+        "missing_birth_date": {"persons": 1, "episodes": 1}
+    }
+
+
+def test_same_marts_twice_give_identical_feeds_and_one_release(released):
+    g2139, release = released
+    before = tree_digest(release.folder)
+    again = publish(g2139, "run-2", CHECKS)
+    after = tree_digest(again.folder)
+    assert {k: v for k, v in before.items() if k != "manifest.json"} == {
+        k: v for k, v in after.items() if k != "manifest.json"
+    }
+    assert json.loads(after["manifest.json"])["run_id"] == "run-2"
+    assert [p.name for p in (g2139.run.output_dir / ".releases").iterdir()] == ["2026-run-2"]
+
+
+def test_interrupted_publication_leaves_the_previous_one_intact(marts_warehouse, tmp_path, monkeypatch):
+    g2139 = settings(marts_warehouse, tmp_path)
+    previous = publish(g2139, "good-run", CHECKS)
+    before = tree_digest(previous.folder)
+    written: list[str] = []
+    real_write = feeds.write_payer_feed
+
+    def fail_after_first_payer(warehouse, folder, payer, summary):
+        if written:
+            raise OSError("disk full (injected)")
+        real_write(warehouse, folder, payer, summary)
+        written.append(payer)
+
+    monkeypatch.setattr(feeds, "write_payer_feed", fail_after_first_payer)
+    with pytest.raises(OSError, match="injected"):
+        publish(g2139, "interrupted-run", CHECKS)
+    assert written == [PAYERS[0]]
+    assert tree_digest(previous.folder) == before
+    output = g2139.run.output_dir
+    assert sorted(p.name for p in output.iterdir()) == [".releases", "2026"]
+    assert [p.name for p in (output / ".releases").iterdir()] == ["2026-good-run"]

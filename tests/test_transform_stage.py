@@ -1,0 +1,72 @@
+"""The transform stage's pure parts: dbt's profile and arguments from the settings resource,
+and change detection from loaded files, run vars and node checksums (never the publication)."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from orchestration.resources import resolve_settings
+from orchestration.transform.project import RUN_TARGET, dbt_build_args, write_profiles
+from orchestration.transform.state import (
+    forget_build,
+    input_state,
+    last_built_state,
+    project_checksums,
+    record_built_state,
+)
+from orchestration.warehouse import DuckDBWarehouse
+
+
+def settings(tmp_path, **overrides):
+    return resolve_settings(
+        warehouse=str(tmp_path / "w.duckdb"), as_of="2026-11-27", var_overrides=overrides, environ={}
+    )
+
+
+def test_dbt_writes_to_the_warehouse_of_the_settings_through_its_profile(tmp_path):
+    profiles = yaml.safe_load((write_profiles(settings(tmp_path)) / "profiles.yml").read_text())
+    [profile] = profiles.values()
+    assert profile["target"] == RUN_TARGET
+    assert profile["outputs"][RUN_TARGET]["path"] == str(tmp_path / "w.duckdb")
+
+
+def test_var_overrides_reach_dbt_with_the_run_parameters(tmp_path):
+    args = dbt_build_args(settings(tmp_path, one_year_met_max_score=4.0))
+    passed = json.loads(args[args.index("--vars") + 1])
+    assert passed == {"one_year_met_max_score": 4.0, "as_of_date": "2026-11-27", "performance_year": 2026}
+
+
+def test_state_follows_files_vars_and_node_checksums_not_manifest_bytes(tmp_path):
+    manifest = {
+        "metadata": {"project_name": "g2139", "generated_at": "2026-11-27T00:00:00"},
+        "nodes": {"model.g2139.episodes": {"checksum": {"name": "sha256", "checksum": "abc"}}},
+        "macros": {"macro.g2139.add_months": {"package_name": "g2139", "macro_sql": "{% macro x() %}"}},
+    }
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest))
+    base = project_checksums(path)
+    manifest["metadata"]["generated_at"] = "2026-11-28T00:00:00"
+    path.write_text(json.dumps(manifest, indent=2))
+    assert project_checksums(path) == base, "a re-parse alone is no change"
+    state = input_state(["f1"], {"as_of_date": "2026-11-27"}, {"baseline_window_months": 3}, base)
+    assert state == input_state(["f1"], {"as_of_date": "2026-11-27"}, {"baseline_window_months": 3}, base)
+    assert state != input_state(
+        ["f1", "f2"], {"as_of_date": "2026-11-27"}, {"baseline_window_months": 3}, base
+    )
+    assert state != input_state(["f1"], {"as_of_date": "2026-11-28"}, {"baseline_window_months": 3}, base)
+    assert state != input_state(["f1"], {"as_of_date": "2026-11-27"}, {"baseline_window_months": 4}, base)
+    assert state != input_state(
+        ["f1"], {"as_of_date": "2026-11-27"}, {"baseline_window_months": 3}, {**base, "x": "1"}
+    )
+
+
+def test_state_is_kept_in_the_warehouse_and_a_failed_run_forgets_its_build(tmp_path):
+    warehouse = DuckDBWarehouse(tmp_path / "w.duckdb")
+    warehouse.execute("create table t (x int)")
+    assert last_built_state(warehouse) is None
+    record_built_state(warehouse, "s1", "run-1")
+    assert last_built_state(warehouse) == "s1"
+    forget_build(warehouse, "run-1")
+    assert last_built_state(warehouse) is None
