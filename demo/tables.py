@@ -12,7 +12,7 @@ from demo.bad_rows import spoil
 from demo.pain import BACK, NRS_DEC, VAS_CM, VAS_MM
 from demo.people import People, secondary_plan
 from demo.text import constant, ids, iso, lookup, optional, override, text
-from orchestration.landing import TABLES
+from orchestration.ingest.landing import TABLES
 
 DATA_SOURCE = "g2139_demo"
 

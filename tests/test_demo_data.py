@@ -14,7 +14,7 @@ from demo import writer
 from demo.bad_rows import BAD_ROWS, MIN_BAD_ROWS
 from demo.vocab import PAYER_SPELLINGS, UNMAPPED_PAYERS
 from demo.writer import DEFAULT_PEOPLE, write_demo_landing
-from orchestration.landing import MEDICAL_CLAIM
+from orchestration.ingest.landing import MEDICAL_CLAIM
 
 SMALL = 400
 Landing = tuple[Path, dict[str, int]]  # the folder and the counts write_demo_landing returned
