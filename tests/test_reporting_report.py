@@ -20,6 +20,8 @@ YEAR = 2025
 AS_OF = date(2026, 2, 15)
 HISTORY_DATES = (date(2025, 12, 1), date(2026, 1, 15))
 PAYERS = ("aetna", "bcbs", "cigna", "medicare", "uhc")  # cigna has no episode
+PAYER_NAMES = {"aetna": "Aetna", "bcbs": "Blue Cross Blue Shield", "cigna": "Cigna", "medicare": "Medicare",
+               "uhc": "UnitedHealthcare"}  # fmt: skip
 FUSION, DISCECTOMY = "lumbarFusion", "lumbarDiscectomy"
 NPIS = ("1234567890", "1234567891", "1987654320", "1987654321", "1555555555", "1666666666")
 QUARANTINE = [
@@ -76,25 +78,37 @@ def summary_rows(episodes: list[dict], as_of: date, drop: int = 0) -> list[dict]
             for stratum in (row["stratum"], "overall"):
                 scopes[scope][stratum][row["outcome"]] += 1
     return [
-        {**summary_row(level, level_id, stratum, outcomes, payer=level_id if level == "payer" else None),
-         "performance_year": YEAR, "as_of_date": as_of}  # fmt: skip
+        {
+            **summary_row(level, level_id, stratum, outcomes, payer=level_id if level == "payer" else None),
+            "performance_year": YEAR,
+            "as_of_date": as_of,
+        }  # fmt: skip
         for (level, level_id), by_stratum in scopes.items()
         for stratum, outcomes in by_stratum.items()
     ]
 
 
 def history_rows(episodes: list[dict]) -> list[dict]:
-    return [row for i, as_of in enumerate(HISTORY_DATES) for row in summary_rows(episodes, as_of, drop=40 - 20 * i)]
+    return [
+        row
+        for i, as_of in enumerate(HISTORY_DATES)
+        for row in summary_rows(episodes, as_of, drop=40 - 20 * i)
+    ]
 
 
 def build(history: list[dict] | None = None, shuffle: int | None = None) -> str:
     episodes = episode_rows()
-    inputs = [summary_rows(episodes, AS_OF), episodes, QUARANTINE, history_rows(episodes) if history is None else history]
+    inputs = [
+        summary_rows(episodes, AS_OF),
+        episodes,
+        QUARANTINE,
+        history_rows(episodes) if history is None else history,
+    ]
     if shuffle is not None:
         for rows in inputs:
             random.Random(shuffle).shuffle(rows)
     content = build_report(*inputs, performance_year=YEAR, as_of_date=AS_OF, met_max_score=3.0,
-                           improvement_min=5.0, payer_names={"aetna": "Aetna", "uhc": "UnitedHealthcare"})  # fmt: skip
+                           improvement_min=5.0, payer_names=PAYER_NAMES)  # fmt: skip
     return content.decode("utf-8")
 
 
@@ -139,8 +153,8 @@ def svg_titles(page: str) -> list[str]:
 
 
 def test_one_titled_plot_per_figure(page: str) -> None:
-    expected = [f"{kind}-{stratum}" for stratum in (FUSION, DISCECTOMY)
-                for kind in ("rate", "funnel", "scores", "notmeasured", "trend")] + ["quarantine"]  # fmt: skip
+    kinds = ("rate", "funnel", "scores", "notmeasured", "trend")
+    expected = [f"{kind}-{stratum}" for stratum in (FUSION, DISCECTOMY) for kind in kinds] + ["quarantine"]
     assert svg_titles(page) == expected
     assert page.count("<svg") == len(expected)
     titles = re.findall(r'<title id="[^"]+-title">([^<]+)</title>', page)
@@ -170,7 +184,11 @@ def test_wilson_interval_and_npi_table(page: str) -> None:
     met, n = int(aetna[5]), int(aetna[4])
     low, high = float(aetna[7]), float(aetna[8])
     assert low < met / n < high and 0 <= low and high <= 1
-    episodes = [r for r in episode_rows() if r["stratum"] == FUSION and r["outcome"] in ("met", "not_met", "not_measured")]
+    episodes = [
+        r
+        for r in episode_rows()
+        if r["stratum"] == FUSION and r["outcome"] in ("met", "not_met", "not_measured")
+    ]
     eligible = Counter(r["rendering_npi"] for r in episodes if r["rendering_npi"])
     npi_table = tables[f"npi-{FUSION}"]
     assert {npi: int(cells[1]) for npi, cells in npi_table.items()} == eligible
@@ -180,13 +198,12 @@ def test_wilson_interval_and_npi_table(page: str) -> None:
 
 def test_trend_table_holds_each_run(page: str) -> None:
     trend = Tables(page).tables[f"trend-{FUSION}"]
-    assert list(trend) == [d.isoformat() for d in (*HISTORY_DATES, AS_OF)]
-    current = {r["level_id"]: r for r in summary_rows(episode_rows(), AS_OF) if r["stratum"] == FUSION}
-    # Columns follow the payer table: the five payers then all payers.
-    assert trend[AS_OF.isoformat()][1:] == [
-        "" if current[p]["performance_rate"] is None else str(current[p]["performance_rate"])
-        for p in (*PAYERS, "all")
-    ]
+    assert list(trend) == [*PAYERS, "all"]
+    runs = [*history_rows(episode_rows()), *summary_rows(episode_rows(), AS_OF)]
+    for row in (r for r in runs if r["stratum"] == FUSION):
+        column = 1 + [*HISTORY_DATES, AS_OF].index(row["as_of_date"])
+        rate = "" if row["performance_rate"] is None else str(row["performance_rate"])
+        assert trend[row["level_id"]][column] == rate
 
 
 def test_header_and_quarantine(page: str) -> None:
@@ -210,7 +227,7 @@ def test_no_person_identifier_or_individual_date(page: str) -> None:
 
 def test_self_contained(page: str) -> None:
     assert not re.search(r"https?://|src=|<script|<link|@import|<img", page, re.I)
-    assert re.findall(r"url\(([^)]*)\)", page) == [m for m in re.findall(r"url\(([^)]*)\)", page) if m.startswith("#")]
+    assert all(target.startswith("#") for target in re.findall(r"url\(([^)]*)\)", page))
     # ids stay unique across the inline plots
     ids = re.findall(r' id="([^"]+)"', page)
     assert len(ids) == len(set(ids))

@@ -70,8 +70,9 @@ def build_report(
     history = list(history_rows)
     names = dict(payer_names or {})
     sections = [
-        stratum_section(stratum, index, episodes, history, performance_year, names,
-                        (met_max_score, improvement_min))  # fmt: skip
+        stratum_section(
+            stratum, index, episodes, history, performance_year, names, (met_max_score, improvement_min)
+        )  # fmt: skip
         for stratum in strata_of(index)
     ]
     overall = index[("all_payers", "all", "overall")]
@@ -136,10 +137,12 @@ def rate_block(stratum: str, label: str, rates: list[PayerRate]) -> str:
                "95 % high", "Ready"]  # fmt: skip
     title = f"{label}: performance rate per payer (95 % Wilson interval)"
     return figure_block(
+        title,
         plots.payer_rate_plot(f"rate-{stratum}", title, rates),
         table(f"rates-{stratum}", "Performance rate per payer", headers, rows),
         "Rate = met / eligible population, from the summary mart. All payers includes episodes "
         "of payers not mapped to one of the five.",
+        wide_table=True,
     )
 
 
@@ -152,8 +155,11 @@ def funnel_block(stratum: str, label: str, eligible: list[Row], target: float | 
     centre = "no eligible episodes" if target is None else f"{target:.1%}"
     title = f"{label}: funnel plot of the rate per rendering NPI (centre {centre})"
     return figure_block(
+        title,
         plots.funnel_plot(f"funnel-{stratum}", title, npis, target),
-        table(f"npi-{stratum}", "Rate per rendering NPI", ["NPI", "Eligible", "Met", "Rate", "Position"], rows),
+        table(
+            f"npi-{stratum}", "Rate per rendering NPI", ["NPI", "Eligible", "Met", "Rate", "Position"], rows
+        ),
         "Eligible episodes of the payer feeds per rendering NPI; the centre line is the stratum's "
         "rate over all payers. Limits: normal approximation, 95 % and 99.8 %.",
         collapse_table=len(rows) > 12,
@@ -177,10 +183,18 @@ def score_block(stratum: str, label: str, eligible: list[Row], rules: tuple[floa
     pairs = score_pairs(eligible)
     counts = pair_counts(pairs, met_max, improvement_min)
     follow_up = FOLLOW_UP.get(stratum, "Follow-up")
-    headers = ["Score pairs", f"Follow-up ≤ {met_max:g}", f"Improvement ≥ {improvement_min:g} only", "Neither"]
-    rows = [("pairs", [number(counts[k]) for k in ("pairs", "met_by_score", "met_by_improvement", "neither")])]
+    headers = [
+        "Score pairs",
+        f"Follow-up ≤ {met_max:g}",
+        f"Improvement ≥ {improvement_min:g} only",
+        "Neither",
+    ]
+    rows = [
+        ("pairs", [number(counts[k]) for k in ("pairs", "met_by_score", "met_by_improvement", "neither")])
+    ]
     title = f"{label}: baseline against {follow_up.lower()} score"
     return figure_block(
+        title,
         plots.score_pair_plot(f"scores-{stratum}", title, pairs, met_max, improvement_min, follow_up),
         table(f"scores-{stratum}", "Score pairs against the met rules", headers, rows),
         "Eligible episodes with both scores. Met when the follow-up score is at or below the "
@@ -191,14 +205,22 @@ def score_block(stratum: str, label: str, eligible: list[Row], rules: tuple[floa
 
 def not_measured_block(stratum: str, label: str, rates: list[PayerRate]) -> str:
     rows = [
-        (r.level_id, [text(r.label), number(r.eligible), number(r.not_measured), percent(r.not_measured_share)])
+        (
+            r.level_id,
+            [text(r.label), number(r.eligible), number(r.not_measured), percent(r.not_measured_share)],
+        )
         for r in rates
     ]
     title = f"{label}: share not measured per payer"
     return figure_block(
+        title,
         plots.share_plot(f"notmeasured-{stratum}", title, rates),
-        table(f"notmeasured-{stratum}", "Not measured per payer", ["Payer", "Eligible", "Not measured", "Share"],
-              rows),  # fmt: skip
+        table(
+            f"notmeasured-{stratum}",
+            "Not measured per payer",
+            ["Payer", "Eligible", "Not measured", "Share"],
+            rows,
+        ),  # fmt: skip
         "Not measured: no follow-up score in the window; counted as not met.",
     )
 
@@ -219,15 +241,21 @@ def trend_block(
     labels = {r.level_id: r.label for r in rates}
     order = [r.level_id for r in rates if r.level_id in series]
     values = {level_id: {as_of: value for as_of, value, _ in series[level_id]} for level_id in order}
+    # Payers as rows and dates as columns: dates are short headers, payer names are not.
     rows = [
-        (as_of, [text(as_of), *(percent(values[level_id].get(as_of), exact=True) for level_id in order)])
-        for as_of in dates
+        (
+            level_id,
+            [text(labels[level_id]), *(percent(values[level_id].get(as_of), exact=True) for as_of in dates)],
+        )
+        for level_id in order
     ]
     title = f"{label}: performance rate per as-of date"
     return figure_block(
-        plots.trend_plot(f"trend-{stratum}", title, {level_id: series[level_id] for level_id in order}, labels),
-        table(f"trend-{stratum}", "Performance rate per as-of date", ["As-of date", *(labels[i] for i in order)],
-              rows),  # fmt: skip
+        title,
+        plots.trend_plot(
+            f"trend-{stratum}", title, {level_id: series[level_id] for level_id in order}, labels
+        ),
+        table(f"trend-{stratum}", "Performance rate per as-of date", ["Payer", *dates], rows),  # fmt: skip
         "Runs of this performance year; a missing point had no eligible episode.",
     )
 
@@ -240,8 +268,10 @@ def quarantine_section(quarantine_rows: Iterable[Row]) -> str:
     cells: list[tuple[str, list[Cell]]] = [
         (f"{t}/{r}/{c}", [text(t), text(r), text(c or "-"), number(n)]) for t, r, c, n in rows
     ]
+    title = "Quarantined landing rows by reason"
     block = figure_block(
-        plots.quarantine_plot("quarantine", "Quarantined landing rows by reason", totals),
+        title,
+        plots.quarantine_plot("quarantine", title, totals),
         table("quarantine", "Quarantined rows", ["Table", "Reason", "Column", "Rows"], cells),
         "Rows set aside at load, all strata and payers together.",
     )
@@ -254,4 +284,3 @@ def notes_block() -> str:
         "around the stratum rate. The page shows counts, rates, provider NPIs and score pairs "
         "only: no person, member or date of an individual.</p></footer>"
     )
-

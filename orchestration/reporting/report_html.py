@@ -33,10 +33,13 @@ def percent(value: float | None, exact: bool = False) -> Cell:
     data-value (rates from the summary mart), otherwise four (derived values)."""
     if value is None:
         return Cell(NULL, "", numeric=True)
-    return Cell(f"{value * 100:.1f} %", f"{value:.{6 if exact else 4}f}", numeric=True)
+    # A narrow no-break space keeps "48.0 %" on one line.
+    return Cell(f"{value * 100:.1f}\u202f%", f"{value:.{6 if exact else 4}f}", numeric=True)
 
 
-def table(table_id: str, caption: str, headers: Sequence[str], rows: Sequence[tuple[str, Sequence[Cell]]]) -> str:
+def table(
+    table_id: str, caption: str, headers: Sequence[str], rows: Sequence[tuple[str, Sequence[Cell]]]
+) -> str:
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
     body = []
     for row_id, cells in rows:
@@ -55,12 +58,17 @@ def cell_html(cell: Cell) -> str:
     return f'<td class="num" data-value="{escape(cell.value)}">{escape(cell.shown)}</td>'
 
 
-def figure_block(svg: str, table_html: str, note: str, collapse_table: bool = False) -> str:
-    """A plot beside its table; a long table folds into <details> so the plots stay in view."""
+def figure_block(
+    title: str, svg: str, table_html: str, note: str, collapse_table: bool = False, wide_table: bool = False
+) -> str:
+    """A titled plot beside its table; a long table folds into <details> so the plots stay in
+    view, a table with many columns gets the larger share of the width."""
     if collapse_table:
         table_html = f"<details><summary>Show the table</summary>{table_html}</details>"
+    block = "block wide" if wide_table else "block"
     return (
-        f'<div class="block"><figure>{svg}<figcaption>{escape(note)}</figcaption></figure>'
+        f"<h3>{escape(title)}</h3>"
+        f'<div class="{block}"><figure>{svg}<figcaption>{escape(note)}</figcaption></figure>'
         f'<div class="table">{table_html}</div></div>'
     )
 
@@ -72,25 +80,28 @@ body { margin: 0 auto; max-width: 1240px; padding: 24px 28px 48px; color: var(--
   font: 15px/1.5 "DejaVu Sans", "Liberation Sans", Arial, sans-serif; background: #fff; }
 h1 { font-size: 24px; margin: 0 0 8px; }
 h2 { font-size: 20px; margin: 36px 0 8px; padding-top: 12px; border-top: 2px solid var(--ink); }
+h3 { font-size: 16px; margin: 22px 0 4px; }
 h2 small { font-size: 14px; font-weight: normal; color: var(--muted); }
 .facts { display: flex; flex-wrap: wrap; gap: 4px 24px; margin: 0; }
 .facts dt { color: var(--muted); } .facts dt::after { content: ":"; }
 .facts dd { margin: 0 0 0 -18px; font-weight: bold; }
 .badge { padding: 1px 8px; border-radius: 4px; }
 .ready { background: #dff3e8; color: #0b5d33; } .pending { background: #fdebd3; color: #7a4100; }
-.block { display: grid; grid-template-columns: minmax(0, 11fr) minmax(0, 9fr); gap: 24px;
+.block { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 20px;
   align-items: start; margin: 18px 0 8px; }
-figure { margin: 0; } figure svg { width: 100%; height: auto; display: block; }
+.block.wide { grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); }
+figure { margin: 0; } figure svg { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: 13px; color: var(--muted); margin-top: 4px; }
 table { border-collapse: collapse; font-size: 13px; width: 100%; }
+.table { overflow-x: auto; }
 caption { text-align: left; font-weight: bold; padding-bottom: 4px; }
-th, td { padding: 3px 8px; border-bottom: 1px solid var(--line); text-align: left; }
+th, td { padding: 3px 5px; border-bottom: 1px solid var(--line); text-align: left; }
 thead th { border-bottom: 2px solid var(--ink); vertical-align: bottom; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 details summary { cursor: pointer; color: var(--muted); }
 .empty { color: var(--muted); font-style: italic; }
 footer { margin-top: 36px; font-size: 13px; color: var(--muted); }
-@media (max-width: 900px) { .block { grid-template-columns: 1fr; } }
+@media (max-width: 900px) { .block, .block.wide { grid-template-columns: 1fr; } }
 @media print { h2 { break-before: page; } .block { break-inside: avoid; } }
 """
 

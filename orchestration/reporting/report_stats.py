@@ -145,7 +145,9 @@ def score_pairs(episodes: Iterable[Row]) -> Counter[tuple[float, float]]:
     return pairs
 
 
-def pair_counts(pairs: Mapping[tuple[float, float], int], met_max: float, improvement_min: float) -> dict[str, int]:
+def pair_counts(
+    pairs: Mapping[tuple[float, float], int], met_max: float, improvement_min: float
+) -> dict[str, int]:
     """How the pairs fall against the two met rules (either rule suffices)."""
     by_score = sum(n for (_, f), n in pairs.items() if f <= met_max)
     by_improvement = sum(n for (b, f), n in pairs.items() if f > met_max and b - f >= improvement_min)
@@ -182,7 +184,9 @@ def trend_series(
     return series
 
 
-def quarantine_totals(quarantine_rows: Iterable[Row]) -> tuple[list[tuple[str, str, str, int]], dict[str, int]]:
+def quarantine_totals(
+    quarantine_rows: Iterable[Row],
+) -> tuple[list[tuple[str, str, str, int]], dict[str, int]]:
     """The quarantine rows sorted (table, reason, column) and the row total per reason."""
     rows = sorted(
         (str(r["table_name"]), str(r["reason"]), str(r.get("column_name") or ""), count(r["rows"]))
