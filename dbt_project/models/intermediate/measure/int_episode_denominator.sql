@@ -22,11 +22,11 @@ with_period_start as (
         -- its month and day (1 October for fusion) on or before the procedure date.
         case
             when episodes.procedure_date >= {{ date_from_parts(
-                    dbt.date_part('year', 'episodes.procedure_date'),
+                    'extract(year from episodes.procedure_date)',
                     'strata.period_start_month', 'strata.period_start_day') }}
-            then {{ date_from_parts(dbt.date_part('year', 'episodes.procedure_date'),
+            then {{ date_from_parts('extract(year from episodes.procedure_date)',
                     'strata.period_start_month', 'strata.period_start_day') }}
-            else {{ date_from_parts(dbt.date_part('year', 'episodes.procedure_date') ~ ' - 1',
+            else {{ date_from_parts('extract(year from episodes.procedure_date) - 1',
                     'strata.period_start_month', 'strata.period_start_day') }}
         end as denominator_period_start
     from episodes
