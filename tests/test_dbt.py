@@ -24,5 +24,24 @@ def test_dbt_unit_tests_pass(published, tmp_path):
     assert result.returncode == 0, result.stdout[-4000:]
     run_results = json.loads((tmp_path / "target" / "run_results.json").read_text())
     unit_tests = [r for r in run_results["results"] if r["unique_id"].startswith("unit_test.")]
-    assert len(unit_tests) >= 50 and all(r["status"] == "pass" for r in unit_tests)
+    assert len(unit_tests) >= 80 and all(r["status"] == "pass" for r in unit_tests)
     assert len(unit_tests) == len(run_results["results"]), "data tests ran in the demo run already"
+    # The boundaries of each stratum and of the reporting levels are pinned by name.
+    names = {r["unique_id"].rsplit(".", 1)[-1] for r in unit_tests}
+    assert {
+        "three_month_day_42_counts_day_41_does_not",
+        "three_month_day_140_counts_day_141_does_not",
+        "three_month_closest_to_3_months_wins",
+        "fusion_wins_on_the_same_person_payer_and_date",
+        "outcome_discectomy_final_only_after_procedure_plus_140_days",
+        "period_discectomy_2025_08_01_through_2026_07_31",
+        "summary_levels_payer_all_payers_tin_and_tin_npi",
+        "definition_qpp_stratum_name_2024",
+    } <= names
+
+
+def test_dbt_project_cites_nothing_outside_itself():
+    for path in DBT_PROJECT_DIR.rglob("*"):
+        if path.suffix in {".yml", ".sql", ".md", ".csv"} and not {"target", "logs"} & set(path.parts):
+            text = path.read_text()
+            assert "DEVELOPERS.md" not in text and "../shared" not in text, path

@@ -34,3 +34,36 @@
 {% macro add_months(months, date_column) -%}
     cast({{ dbt.dateadd('month', months, date_column) }} as date)
 {%- endmacro %}
+
+{# procedure date + whole calendar months (clamped) + days: the follow-up bounds of
+   seed measure_stratum, whose months and days may be columns. #}
+{% macro add_months_and_days(months, days, date_column) -%}
+    cast({{ dbt.dateadd('day', days, add_months(months, date_column)) }} as date)
+{%- endmacro %}
+
+{# A date from year, month and day expressions (integers or integer columns). #}
+{% macro date_from_parts(year, month, day) -%}
+    {{ return(adapter.dispatch('date_from_parts')(year, month, day)) }}
+{%- endmacro %}
+
+{% macro default__date_from_parts(year, month, day) -%}
+    cast({{ dbt.concat([
+        dbt.cast(year, dbt.type_string()), "'-'",
+        "lpad(" ~ dbt.cast(month, dbt.type_string()) ~ ", 2, '0')", "'-'",
+        "lpad(" ~ dbt.cast(day, dbt.type_string()) ~ ", 2, '0')"
+    ]) }} as date)
+{%- endmacro %}
+
+{% macro duckdb__date_from_parts(year, month, day) -%}
+    make_date(cast({{ year }} as integer), cast({{ month }} as integer), cast({{ day }} as integer))
+{%- endmacro %}
+
+{# numerator / denominator as decimal(7, 6), rounded to 6 places; null when the denominator is 0. #}
+{% macro rate(numerator, denominator) -%}
+    cast(
+        case when {{ denominator }} > 0 then round(
+            cast({{ numerator }} as decimal(18, 6)) / cast({{ denominator }} as decimal(18, 6)), 6)
+        end
+        as decimal(7, 6)
+    )
+{%- endmacro %}

@@ -1,0 +1,20 @@
+-- Each canonical payer has a row for every stratum and `overall`, even without episodes.
+with
+
+expected as (
+    select payers.payer, strata.stratum
+    from (select distinct payer from {{ ref('payer_alias') }}) as payers
+    cross join (
+        select stratum from {{ ref('measure_stratum') }}
+        union all
+        select 'overall'
+    ) as strata
+)
+
+select expected.*
+from expected
+left join {{ ref('measure_summary') }} as summary
+    on summary.level = 'payer'
+    and summary.payer = expected.payer
+    and summary.stratum = expected.stratum
+where summary.level is null

@@ -1,0 +1,26 @@
+-- The payer-level rows count exactly the rows of the published episode feed.
+with
+
+summary as (
+    select * from {{ ref('measure_summary') }}
+    where level = 'payer' and stratum <> 'overall'
+),
+
+feed as (
+    select
+        payer, stratum,
+        count(*) as episodes,
+        sum(case when outcome = 'met' then 1 else 0 end) as performance_met,
+        sum(case when outcome = 'pending' then 1 else 0 end) as pending
+    from {{ ref('episodes') }}
+    group by payer, stratum
+)
+
+select summary.*
+from summary
+full outer join feed
+    on summary.payer = feed.payer and summary.stratum = feed.stratum
+where summary.payer is null
+    or summary.episodes <> coalesce(feed.episodes, 0)
+    or summary.performance_met <> coalesce(feed.performance_met, 0)
+    or summary.pending <> coalesce(feed.pending, 0)
