@@ -88,6 +88,8 @@ def read_header(path: Path, name: str) -> tuple[list[str], int, int]:
         raise LandingError(f"{name}: line {line} longer than the maximum of {MAX_RECORD_BYTES} bytes")
     if not text.strip():
         raise LandingError(f"{name}: empty file")
+    if b"\r" in text.rstrip(b"\r"):
+        raise LandingError(f"{name}: lines end with a lone carriage return (expected LF or CRLF line ends)")
     try:
         decoded = text.decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
@@ -97,7 +99,7 @@ def read_header(path: Path, name: str) -> tuple[list[str], int, int]:
     try:
         [names] = list(csv.reader([decoded], strict=True))
     except (csv.Error, ValueError):
-        raise LandingError(f"{name}: line {line}, the header, is not valid CSV (a quote out of place)") from None
+        raise LandingError(f"{name}: line {line}, the header, is not valid CSV (a misplaced quote)") from None
     data_start = len(head) if newline < 0 else newline + 1
     return names, line, data_start
 

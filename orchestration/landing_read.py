@@ -72,12 +72,14 @@ def stage_file(
         else:
             readable = scratch / "landing.csv"
             write_readable_copy(path, scan, readable)
+        # Not strict: the scan above has blanked every record that breaks the dialect, and
+        # strict reading would refuse a file whose lines end in LF and CRLF alike.
         columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
         con.execute(
             f"""create temp table _staged as select * from read_csv({literal(str(readable))},
                 columns = {columns}, header = false, skip = 1, auto_detect = false,
                 delim = ',', quote = '"', escape = '"', comment = '', encoding = 'utf-8',
-                strict_mode = true, null_padding = false, max_line_size = {4 * MAX_RECORD_BYTES})"""
+                strict_mode = false, null_padding = false, max_line_size = {4 * MAX_RECORD_BYTES})"""
         )
         records, unreadable = scan.records, [_unreadable_row(path, bad) for bad in scan.bad]
     else:
