@@ -126,4 +126,8 @@ def unreadable_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
         }
     )
     con.execute("drop table if exists _unreadable")
-    con.execute("create temp table _unreadable as select * from unreadable")
+    con.register("_unreadable_rows", unreadable)  # explicit: no lookup of Python variables
+    try:
+        con.execute("create temp table _unreadable as select * from _unreadable_rows")
+    finally:
+        con.unregister("_unreadable_rows")
