@@ -80,10 +80,18 @@ def load_file(
     """
     try:
         return _load_file(con, path, name, spec, run_id)
-    except LandingError:
-        raise
+    except LandingError as error:
+        failure = error
     except (OSError, duckdb.Error) as error:
-        raise LandingError(f"{name}: {plain_error(error)}") from None
+        failure = LandingError(f"{name}: {plain_error(error)}")
+    raise _alone(failure)
+
+
+def _alone(failure: LandingError) -> LandingError:
+    """The error without the exceptions met on the way (decoder or engine text can quote rows)."""
+    failure.__cause__ = failure.__context__ = None
+    failure.__suppress_context__ = True
+    return failure
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, spec: TableSpec, run_id: str) -> FileLoad:
@@ -198,10 +206,13 @@ def load_table(
 ) -> list[FileLoad]:
     """Loads every file of one landing table (found recursively); returns what happened to each."""
     ensure_raw_schema(con)
-    return [
-        load_file(con, path, path.relative_to(landing_dir).as_posix(), spec, run_id)
-        for path in landing_files(landing_dir, spec.name)
-    ]
+    try:
+        files = landing_files(landing_dir, spec.name)
+    except LandingError as error:
+        failure = error
+    else:
+        return [load_file(con, path, path.relative_to(landing_dir).as_posix(), spec, run_id) for path in files]
+    raise _alone(failure)
 
 
 def quarantine_reasons(con: duckdb.DuckDBPyConnection, run_id: str, table: str) -> dict[str, int]:
