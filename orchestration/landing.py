@@ -94,7 +94,9 @@ def _alone(failure: LandingError) -> LandingError:
     return failure
 
 
-def _load_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, spec: TableSpec, run_id: str) -> FileLoad:
+def _load_file(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, spec: TableSpec, run_id: str
+) -> FileLoad:
     before = file_state(path, name)
     sha256 = file_sha256(path)
     load_id = f"{run_id}:{sha256[:16]}:{hashlib.sha256(name.encode()).hexdigest()[:8]}"
@@ -130,9 +132,10 @@ def _load_file(con: duckdb.DuckDBPyConnection, path: Path, name: str, spec: Tabl
             lineage,
         )
         facts = [load_id, run_id, spec.name, name, sha256]
+        as_json = row_as_json(headers_all(names))
         con.execute(
             f"""insert into {RAW_SCHEMA}.quarantine
-                select ?, ?, ?, ?, ?, _row_number, _problem.column, _problem.reason, {row_as_json(headers_all(names))}
+                select ?, ?, ?, ?, ?, _row_number, _problem.column, _problem.reason, {as_json}
                 from _problems join _staged on _staged.rowid + 1 = _problems._row_number""",
             facts,
         )
@@ -211,7 +214,9 @@ def load_table(
     except LandingError as error:
         failure = error
     else:
-        return [load_file(con, path, path.relative_to(landing_dir).as_posix(), spec, run_id) for path in files]
+        return [
+            load_file(con, path, path.relative_to(landing_dir).as_posix(), spec, run_id) for path in files
+        ]
     raise _alone(failure)
 
 
@@ -238,6 +243,3 @@ def summarize(loads: Iterable[FileLoad]) -> dict[str, int]:
         "rows_quarantined": sum(f.rows_quarantined for f in loads),
         "rows_superseded": sum(f.rows_superseded for f in loads),
     }
-
-
-

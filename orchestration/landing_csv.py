@@ -314,7 +314,8 @@ def _slow_batches(handle: BinaryIO, name: str, offset: int, line: int) -> Iterat
             record.decode("utf-8")
         except UnicodeDecodeError:
             flags |= F_UTF8
-        for column, value in zip(columns, (rec_start, end, fields, rec_line, flags, int(end == rec_start))):
+        values = (rec_start, end, fields, rec_line, flags, int(end == rec_start))
+        for column, value in zip(columns, values, strict=True):
             column.append(value)
         if len(columns[0]) >= 100_000:
             yield _arrays(columns)
@@ -336,7 +337,9 @@ def excerpt(path: Path, record: BadRecord) -> str:
         handle.seek(record.start)
         raw = handle.read(min(record.end - record.start, EXCERPT_CHARS * 4))
     text = raw.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
-    return text[:EXCERPT_CHARS] + ("…" if record.end - record.start > len(raw) or len(text) > EXCERPT_CHARS else "")
+    return text[:EXCERPT_CHARS] + (
+        "…" if record.end - record.start > len(raw) or len(text) > EXCERPT_CHARS else ""
+    )
 
 
 def write_readable_copy(path: Path, scan: CsvScan, destination: Path) -> None:

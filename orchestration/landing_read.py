@@ -15,7 +15,14 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from orchestration.landing_csv import MAX_RECORD_BYTES, BadRecord, excerpt, read_header, scan_csv, write_readable_copy
+from orchestration.landing_csv import (
+    MAX_RECORD_BYTES,
+    BadRecord,
+    excerpt,
+    read_header,
+    scan_csv,
+    write_readable_copy,
+)
 from orchestration.landing_spec import LandingError, TableSpec
 from orchestration.landing_sql import literal, quote
 
@@ -90,7 +97,9 @@ def stage_file(
             raise LandingError(f"{name}: cannot be read as Parquet") from None
         types = con.execute(f"describe select * from read_parquet({literal(str(readable))})").fetchall()
         as_text = ", ".join(_parquet_text(column, kind, i) for i, (column, kind, *_) in enumerate(types))
-        con.execute(f"create temp table _staged as select {as_text} from read_parquet({literal(str(readable))})")
+        con.execute(
+            f"create temp table _staged as select {as_text} from read_parquet({literal(str(readable))})"
+        )
         unreadable = []
     staged = con.execute("select count(*) from _staged").fetchone()[0]
     if staged != records:  # never balanced by losing rows: a disagreement stops the file
@@ -104,7 +113,8 @@ def _parquet_text(column: str, kind: str, index: int) -> str:
         # A float or decimal holding a whole number is that integer; anything else keeps
         # its digits and fails the strict checks where an integer is required.
         whole = f"isfinite({value}::double) and {value} = trunc({value}) and abs({value}) < 1e15"
-        text = f"case when {whole} then cast(cast({value} as hugeint) as varchar) else cast({value} as varchar) end"
+        integer = f"cast(cast({value} as hugeint) as varchar)"
+        text = f"case when {whole} then {integer} else cast({value} as varchar) end"
     else:
         text = f"cast({value} as varchar)"
     return f"{text} as c{index}"

@@ -44,7 +44,8 @@ def _typed(column: Column, source: str | None) -> str:
             f"then try_cast(substr({text}, 1, 10) as date) end"
         )
     pattern = literal(NUMBER_PATTERNS[column.kind])
-    return f"case when regexp_full_match({text}, {pattern}) then try_cast({text} as {SQL_TYPES[column.kind]}) end"
+    typed = f"try_cast({text} as {SQL_TYPES[column.kind]})"
+    return f"case when regexp_full_match({text}, {pattern}) then {typed} end"
 
 
 def _problem(reason: str, column: str) -> str:

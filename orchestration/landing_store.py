@@ -66,9 +66,8 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
             f"({columns}, {lineage}, {SUPERSEDED_COLUMNS})"
         )
     con.execute(f"create table if not exists {RAW_SCHEMA}.quarantine ({QUARANTINE_COLUMNS})")
-    con.execute(
-        f"create table if not exists {RAW_SCHEMA}.quarantine_superseded ({QUARANTINE_COLUMNS}, {SUPERSEDED_COLUMNS})"
-    )
+    audit = f"{QUARANTINE_COLUMNS}, {SUPERSEDED_COLUMNS}"
+    con.execute(f"create table if not exists {RAW_SCHEMA}.quarantine_superseded ({audit})")
     con.execute(f"create table if not exists {RAW_SCHEMA}.load_history ({HISTORY_COLUMNS})")
     for name, kind in HISTORY_ADDED.items():
         con.execute(f"alter table {RAW_SCHEMA}.load_history add column if not exists {name} {kind}")
@@ -120,7 +119,9 @@ def supersede_version(con: duckdb.DuckDBPyConnection, spec: TableSpec, old_load:
     """A path re-sent with other content: its earlier rows and quarantine are kept for audit only."""
     _move(con, spec.name, "s._load_id = ?", [old_load], new_load, "file_replaced")
     _move(con, "quarantine", "s.load_id = ?", [old_load], new_load, "file_replaced")
-    con.execute(f"update {RAW_SCHEMA}.load_history set superseded_by = ? where load_id = ?", [new_load, old_load])
+    con.execute(
+        f"update {RAW_SCHEMA}.load_history set superseded_by = ? where load_id = ?", [new_load, old_load]
+    )
 
 
 def supersede_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, new_load: str) -> int:

@@ -60,7 +60,7 @@ def con():
 @pytest.mark.parametrize("row", BAD_ROWS.values(), ids=BAD_ROWS.keys())
 def test_bad_row_content_stays_in_the_quarantine(tmp_path, con, row, caplog, capfd):
     caplog.set_level(logging.DEBUG)
-    write(tmp_path, "pain_score", "p.csv", f"{PAIN_HEADER}\n{GOOD}\n{row}\n{GOOD}\n".encode("utf-8"))
+    write(tmp_path, "pain_score", "p.csv", f"{PAIN_HEADER}\n{GOOD}\n{row}\n{GOOD}\n".encode())
     [load] = load_table(con, tmp_path, PAIN_SCORE, "run-1")
     assert (load.rows_read, load.rows_loaded, load.rows_quarantined) == (3, 2, 1)
     out, err = capfd.readouterr()
@@ -75,7 +75,9 @@ def test_bad_file_message_names_the_file_never_its_content(tmp_path, con, conten
         load_table(con, tmp_path, PAIN_SCORE, "run-1")
     out, err = capfd.readouterr()
     assert str(failure.value).startswith("pain_score/p.csv: ")
-    _secrets_nowhere(str(failure.value), repr(failure.value.__cause__), repr(failure.value.__context__), out, err)
+    _secrets_nowhere(
+        str(failure.value), repr(failure.value.__cause__), repr(failure.value.__context__), out, err
+    )
     _secrets_nowhere(caplog.text)
 
 
@@ -102,5 +104,7 @@ def test_an_engine_error_quoting_a_row_is_replaced_by_our_words(tmp_path, con, m
     monkeypatch.setattr(landing_read, "scan_csv", failing)
     with pytest.raises(LandingError) as failure:
         load_table(con, tmp_path, PAIN_SCORE, "run-1")
-    assert str(failure.value) == "pain_score/p.csv: could not be loaded (database error: InvalidInputException)"
+    assert (
+        str(failure.value) == "pain_score/p.csv: could not be loaded (database error: InvalidInputException)"
+    )
     assert failure.value.__cause__ is None and failure.value.__suppress_context__

@@ -33,13 +33,17 @@ def pain_rows(count: int, start: int = 0) -> list[str]:
 
 # Defect 1: rows_read came from the engine, so an unclosed quote swallowed 4,999 rows "balanced".
 @pytest.mark.parametrize("later_quotes", [False, True], ids=["no_other_quotes", "quoted_fields_after"])
-def test_unclosed_quote_fails_the_file_naming_the_line_instead_of_swallowing_rows(tmp_path, con, later_quotes):
+def test_unclosed_quote_fails_the_file_naming_the_line_instead_of_swallowing_rows(
+    tmp_path, con, later_quotes
+):
     rows = pain_rows(30_000)
     rows[25_000] = 'P25000,"2024-01-05,back,NRS,7,10'
     if later_quotes:
         rows[27_000] = 'P27000,2024-01-05,"back",NRS,7,10'
     write(tmp_path, "pain_score", "p.csv", "\n".join([PAIN_HEADER, *rows]) + "\n")
-    with pytest.raises(LandingError, match=r"^pain_score/p\.csv: unterminated quoted field opened at line 25002$"):
+    with pytest.raises(
+        LandingError, match=r"^pain_score/p\.csv: unterminated quoted field opened at line 25002$"
+    ):
         load(con, tmp_path)
     assert con.execute("select count(*) from raw.pain_score").fetchone()[0] == 0
 
@@ -105,7 +109,10 @@ def test_hash_is_data_never_a_comment(tmp_path, con):
     text = f"{PAIN_HEADER}\n#P1,2024-01-05,back,NRS,7,10\nP2 # two,2024-01-05,back,NRS,7,10\n"
     write(tmp_path, "pain_score", "p.csv", text)
     assert counts(load(con, tmp_path)) == (2, 2, 0)
-    assert con.execute("select person_id from raw.pain_score order by 1").fetchall() == [("#P1",), ("P2 # two",)]
+    assert con.execute("select person_id from raw.pain_score order by 1").fetchall() == [
+        ("#P1",),
+        ("P2 # two",),
+    ]
 
 
 def test_a_comment_line_before_the_header_is_not_skipped(tmp_path, con):
@@ -127,7 +134,17 @@ def test_a_comment_line_before_the_header_is_not_skipped(tmp_path, con):
         (f'{PAIN_HEADER},"notes\n'.encode(), "the header, is not valid CSV"),
         (f"{PAIN_HEADER},Person_ID\n{GOOD},P9\n".encode(), "column person_id appears more than once"),
     ],
-    ids=["zero_bytes", "blank_lines", "utf16", "utf16_no_bom", "binary", "cr_only", "no_newline", "bad_header", "dup"],
+    ids=[
+        "zero_bytes",
+        "blank_lines",
+        "utf16",
+        "utf16_no_bom",
+        "binary",
+        "cr_only",
+        "no_newline",
+        "bad_header",
+        "dup",
+    ],
 )
 def test_unusable_file_fails_with_one_plain_line(tmp_path, con, content, message):
     # Defect 9: a 0-byte or UTF-16 file was reported as "missing required column(s)".

@@ -30,7 +30,9 @@ def scores(con) -> list[tuple]:
 
 # Defect 4: a corrected file re-sent under the same name was appended, not substituted.
 def test_path_resent_with_other_content_replaces_its_earlier_version(tmp_path, con):
-    write(tmp_path, "pain_score", "a.csv", f"{PAIN_HEADER}\nP1,2024-01-05,back,NRS,7,10\nP2,bad,back,NRS,7,10\n")
+    write(
+        tmp_path, "pain_score", "a.csv", f"{PAIN_HEADER}\nP1,2024-01-05,back,NRS,7,10\nP2,bad,back,NRS,7,10\n"
+    )
     [first] = load_table(con, tmp_path, PAIN_SCORE, "run-1")
     write(tmp_path, "pain_score", "a.csv", f"{PAIN_HEADER}\nP1,2024-01-05,back,NRS,3,10\n")
     [second] = load_table(con, tmp_path, PAIN_SCORE, "run-2")
@@ -40,7 +42,8 @@ def test_path_resent_with_other_content_replaces_its_earlier_version(tmp_path, c
     assert audit == [("7.000000", "file_replaced")]
     assert con.execute("select count(*) from raw.quarantine_superseded").fetchone()[0] == 1
     history = con.execute(
-        "select run_id, status, replaces is not null, superseded_by is not null from raw.load_history order by 1"
+        """select run_id, status, replaces is not null, superseded_by is not null
+           from raw.load_history order by 1"""
     ).fetchall()
     assert history == [("run-1", "loaded", False, True), ("run-2", "loaded", True, False)]
     assert second.replaces is not None and first.replaces is None
@@ -74,8 +77,18 @@ def test_file_that_changes_while_read_waits_for_the_next_run(tmp_path, con, monk
 
 
 def test_latest_loaded_pain_score_wins_by_assessment_id(tmp_path, con):
-    write(tmp_path, "pain_score", "a.csv", f"{SCORED_HEADER}\nA1,P1,2024-01-05,back,NRS,7,10\n,P2,2024-01-05,back,NRS,6,10\n")
-    write(tmp_path, "pain_score", "b.csv", f"{SCORED_HEADER}\nA1,P1,2024-01-05,back,NRS,3,10\n,P2,2024-01-05,back,NRS,6,10\n")
+    write(
+        tmp_path,
+        "pain_score",
+        "a.csv",
+        f"{SCORED_HEADER}\nA1,P1,2024-01-05,back,NRS,7,10\n,P2,2024-01-05,back,NRS,6,10\n",
+    )
+    write(
+        tmp_path,
+        "pain_score",
+        "b.csv",
+        f"{SCORED_HEADER}\nA1,P1,2024-01-05,back,NRS,3,10\n,P2,2024-01-05,back,NRS,6,10\n",
+    )
     first, second = load_table(con, tmp_path, PAIN_SCORE, "run-1")
     assert (first.rows_superseded, second.rows_superseded) == (0, 1)
     # Rows without an assessment_id have no identity across files: both stay.
@@ -84,7 +97,12 @@ def test_latest_loaded_pain_score_wins_by_assessment_id(tmp_path, con):
 
 
 def test_latest_loaded_claim_line_wins_by_claim_id_and_line_number(tmp_path, con):
-    write(tmp_path, "medical_claim", "a.csv", f"{CLAIM_HEADER}\nC1,1,P1,Aetna,2024-01-05,22612\nC1,2,P1,Aetna,2024-01-05,99213\n")
+    write(
+        tmp_path,
+        "medical_claim",
+        "a.csv",
+        f"{CLAIM_HEADER}\nC1,1,P1,Aetna,2024-01-05,22612\nC1,2,P1,Aetna,2024-01-05,99213\n",
+    )
     write(tmp_path, "medical_claim", "b.csv", f"{CLAIM_HEADER}\nC1,1,P1,Aetna,2024-01-05,22633\n")
     load_table(con, tmp_path, MEDICAL_CLAIM, "run-1")
     rows = con.execute("select claim_line_number, hcpcs_code from raw.medical_claim order by 1").fetchall()
@@ -115,7 +133,9 @@ def test_files_in_subfolders_are_part_of_the_table_by_relative_path(tmp_path, co
 def test_dangling_symlink_fails_naming_it(tmp_path, con):
     (tmp_path / "pain_score").mkdir()
     os.symlink(tmp_path / "gone.csv", tmp_path / "pain_score" / "link.csv")
-    with pytest.raises(LandingError, match=r"^pain_score/link\.csv: symbolic link to a file that does not exist"):
+    with pytest.raises(
+        LandingError, match=r"^pain_score/link\.csv: symbolic link to a file that does not exist"
+    ):
         load_table(con, tmp_path, PAIN_SCORE, "run-1")
 
 
@@ -141,9 +161,9 @@ def test_a_folder_link_back_up_the_tree_is_read_once(tmp_path, con):
 # Defect 7: rounding casts and hex turned 9.6, 0xA and 99.5 into 10, 10 and 100.
 @pytest.mark.parametrize(
     ("score", "scale_max", "column"),
-    [("7", "9.6", "scale_max"), ("7", "0xA", "scale_max"), ("70", "99.5", "scale_max"), ("1e1", "10", "score"),
-     ("7.1234567", "10", "score"), ("0x7", "10", "score"), ("7,5", "10", "score"), ("NaN", "10", "score"),
-     ("٧", "10", "score"), ("7", "1_0", "scale_max")],
+    [("7", "9.6", "scale_max"), ("7", "0xA", "scale_max"), ("70", "99.5", "scale_max"),
+     ("1e1", "10", "score"), ("7.1234567", "10", "score"), ("0x7", "10", "score"),
+     ("7,5", "10", "score"), ("NaN", "10", "score"), ("٧", "10", "score"), ("7", "1_0", "scale_max")],
 )  # fmt: skip
 def test_numbers_are_plain_base_10_literals(tmp_path, con, score, scale_max, column):
     write(tmp_path, "pain_score", "p.csv", f'{PAIN_HEADER}\nP1,2024-01-05,back,VAS,"{score}",{scale_max}\n')
@@ -153,7 +173,12 @@ def test_numbers_are_plain_base_10_literals(tmp_path, con, score, scale_max, col
 
 
 def test_plain_numbers_with_spaces_signs_and_trailing_zeros_load(tmp_path, con):
-    write(tmp_path, "pain_score", "p.csv", f"{PAIN_HEADER}\nP1,2024-01-05,back,VAS, 7.50000000 , 010 \nP2,2024-01-05,back,NRS,+3,10\n")
+    write(
+        tmp_path,
+        "pain_score",
+        "p.csv",
+        f"{PAIN_HEADER}\nP1,2024-01-05,back,VAS, 7.50000000 , 010 \nP2,2024-01-05,back,NRS,+3,10\n",
+    )
     [load] = load_table(con, tmp_path, PAIN_SCORE, "run-1")
     assert load.rows_loaded == 2
     rows = con.execute("select score::varchar, scale_max from raw.pain_score order by 1").fetchall()
@@ -175,7 +200,10 @@ def test_parquet_with_wrong_types_is_checked_like_text(tmp_path, con):
     pq.write_table(table, tmp_path / "pain_score" / "p.parquet")
     [load] = load_table(con, tmp_path, PAIN_SCORE, "run-1")
     assert (load.rows_read, load.rows_loaded, load.rows_quarantined) == (4, 2, 2)
-    assert quarantined(con) == [(2, "assessment_date", "unparseable_date"), (4, "scale_max", "unparseable_number")]
+    assert quarantined(con) == [
+        (2, "assessment_date", "unparseable_date"),
+        (4, "scale_max", "unparseable_number"),
+    ]
 
 
 class FullDisk:
