@@ -166,14 +166,15 @@ def _fast_batches(handle: BinaryIO, name: str, offset: int, line: int) -> Iterat
     while buffer:
         chunk, following = buffer[:CHUNK_BYTES], buffer[CHUNK_BYTES : CHUNK_BYTES + 1]
         b = np.frombuffer(chunk, np.uint8)
-        quotes = b == QUOTE
-        if quotes.any():
-            inside_after = (np.cumsum(quotes, dtype=np.uint8) + parity) & 1  # wraps at 256: parity kept
-            inside_before = inside_after ^ quotes
-            outside = inside_after == 0
-            positions = np.flatnonzero(quotes)
-            opening = inside_before[positions] == 0
-            openers, closers = positions[opening], positions[~opening]
+        # Positions, not running sums over bytes: a quote, newline or comma is inside a
+        # quoted field when an odd number of quotes precedes it (searchsorted counts them).
+        quote_at = np.flatnonzero(b == QUOTE)
+        newline_at = np.flatnonzero(b == LF)
+        comma_at = np.flatnonzero(b == COMMA)
+        cr_at = np.flatnonzero(b == CR)
+        if len(quote_at):
+            opening = (np.arange(len(quote_at)) + parity) & 1 == 0
+            openers, closers = quote_at[opening], quote_at[~opening]
             before = np.where(openers > 0, b[np.maximum(openers - 1, 0)], previous)
             if not np.isin(before, (COMMA, LF, QUOTE)).all():
                 raise _Desync
@@ -181,20 +182,25 @@ def _fast_batches(handle: BinaryIO, name: str, offset: int, line: int) -> Iterat
             after = np.where(closers + 1 < len(b), b[np.minimum(closers + 1, len(b) - 1)], after_byte)
             if not np.isin(after, (COMMA, LF, CR, QUOTE)).all():
                 raise _Desync
-            if len(openers):
-                newline_mask = b == LF
-                last_opener_line = newlines_before + int(np.count_nonzero(newline_mask[: openers[-1]])) + 1
-            parity = int(inside_after[-1])
+            fields_opened = openers[before != QUOTE]  # not the second quote of an escaped pair
+            if len(fields_opened):
+                last_opener_line = newlines_before + int(np.searchsorted(newline_at, fields_opened[-1])) + 1
+            ends_mask = _outside(quote_at, newline_at, parity)
+            comma_at = comma_at[_outside(quote_at, comma_at, parity)]
+            cr_at = cr_at[_outside(quote_at, cr_at, parity)]
+            parity = (parity + len(quote_at)) & 1
         else:
-            outside = np.ones(len(b), bool) if parity == 0 else np.zeros(len(b), bool)
-        newline = b == LF
-        ends = np.flatnonzero(newline & outside)
-        commas = np.cumsum((b == COMMA) & outside, dtype=np.int64)
-        newline_count = np.cumsum(newline, dtype=np.int64)
+            ends_mask = np.full(len(newline_at), parity == 0)
+            if parity:
+                comma_at = cr_at = comma_at[:0]
+        ends = newline_at[ends_mask]
+        lines_through = newlines_before + np.flatnonzero(ends_mask) + 1
+        commas_before = np.searchsorted(comma_at, ends)
         flags = np.zeros(len(ends) + 1, np.int64)  # the last entry is the record left open
-        next_byte = np.append(b[1:], following[0] if following else LF)
-        for mask, flag in (((b == CR) & outside & (next_byte != LF), F_CR), (b == NUL, F_NUL)):
-            hits = np.flatnonzero(mask)
+        next_after_cr = np.where(
+            cr_at + 1 < len(b), b[np.minimum(cr_at + 1, len(b) - 1)], following[0] if following else LF
+        )
+        for hits, flag in ((cr_at[next_after_cr != LF], F_CR), (np.flatnonzero(b == NUL), F_NUL)):
             if len(hits):
                 np.bitwise_or.at(flags, _at(hits, ends), flag)
         utf8_errors, utf8_carry = _utf8_errors(utf8_carry, chunk, not following)
@@ -203,9 +209,7 @@ def _fast_batches(handle: BinaryIO, name: str, offset: int, line: int) -> Iterat
         flags[0] |= rec_flags
         if len(ends):
             starts = np.concatenate(([rec_start], base + ends[:-1] + 1))
-            comma_at_end = commas[ends]
-            fields = np.diff(np.concatenate(([-rec_commas], comma_at_end))) + 1
-            lines_through = newlines_before + newline_count[ends]
+            fields = np.diff(np.concatenate(([-rec_commas], commas_before))) + 1
             lines = np.concatenate(([rec_line], lines_through[:-1] + 1))
             spans = lines_through - np.concatenate(([rec_line - 1], lines_through[:-1]))
             record_flags = flags[:-1] | np.where(spans > 1, F_MULTILINE, 0)
@@ -214,13 +218,13 @@ def _fast_batches(handle: BinaryIO, name: str, offset: int, line: int) -> Iterat
             blank = (absolute_ends == starts) | ((absolute_ends - starts == 1) & cr_end)
             yield starts, absolute_ends - cr_end, fields, lines, record_flags, blank
             rec_start, rec_line = int(absolute_ends[-1]) + 1, int(lines_through[-1]) + 1
-            rec_commas, rec_flags = int(commas[-1] - comma_at_end[-1]), int(flags[-1])
+            rec_commas, rec_flags = len(comma_at) - int(commas_before[-1]), int(flags[-1])
         else:
-            rec_commas += int(commas[-1]) if len(commas) else 0
+            rec_commas += len(comma_at)
             rec_flags = int(flags[-1])
-        if rec_flags & F_MULTILINE == 0 and rec_line <= newlines_before + int(newline_count[-1]):
+        if rec_flags & F_MULTILINE == 0 and rec_line <= newlines_before + len(newline_at):
             rec_flags |= F_MULTILINE  # the open record already spans a newline
-        newlines_before += int(newline_count[-1])
+        newlines_before += len(newline_at)
         previous = int(b[-1])
         base += len(chunk)
         buffer = following + handle.read(CHUNK_BYTES) if following else b""
@@ -228,6 +232,11 @@ def _fast_batches(handle: BinaryIO, name: str, offset: int, line: int) -> Iterat
         raise LandingError(f"{name}: unterminated quoted field opened at line {last_opener_line}")
     if base > rec_start:  # a last record without a newline
         yield _one(rec_start, base, rec_commas + 1, rec_line, rec_flags, handle)
+
+
+def _outside(quote_at: np.ndarray, positions: np.ndarray, parity: int) -> np.ndarray:
+    """Which positions stand outside quoted fields (an even number of quotes before them)."""
+    return (np.searchsorted(quote_at, positions) + parity) & 1 == 0
 
 
 def _one(start: int, end: int, fields: int, line: int, flags: int, handle: BinaryIO) -> tuple:
@@ -320,10 +329,10 @@ def _slow_batches(handle: BinaryIO, name: str, offset: int, line: int) -> Iterat
         if len(columns[0]) >= 100_000:
             yield _arrays(columns)
             columns = [[] for _ in range(6)]
+    if columns[0]:  # the records before an unterminated field are checked first, as when fast
+        yield _arrays(columns)
     if in_quote:
         raise LandingError(f"{name}: unterminated quoted field opened at line {opened_line}")
-    if columns[0]:
-        yield _arrays(columns)
 
 
 def _arrays(columns: list[list[int]]) -> tuple:
