@@ -100,8 +100,13 @@ def _load_file(
     before = file_state(path, name)
     sha256 = file_sha256(path)
     load_id = f"{run_id}:{sha256[:16]}:{hashlib.sha256(name.encode()).hexdigest()[:8]}"
-    names = read_columns(path, name)
-    headers = header_map(names, name, spec)  # the column check comes before any lookup
+    try:
+        names = read_columns(path, name)
+        headers = header_map(names, name, spec)  # the column check comes before any lookup
+    except LandingError:
+        if file_state(path, name) != before:  # a half-written header is no verdict on the file
+            return _waiting(con, load_id, run_id, spec, name, sha256, before.size)
+        raise
     current = current_version(con, spec.name, name)
     if current is not None and current[1] == sha256:
         return _duplicate(con, load_id, run_id, spec, name, sha256, before.size, name)
@@ -112,12 +117,14 @@ def _load_file(
                 supersede_version(con, spec, current[0], load_id)
             return _duplicate(con, load_id, run_id, spec, name, sha256, before.size, earlier, current)
 
-    with tempfile.TemporaryDirectory(prefix="g2139-landing-") as scratch:
-        rows_read, unreadable = stage_file(con, path, name, names, Path(scratch))
+    try:
+        with tempfile.TemporaryDirectory(prefix="g2139-landing-") as scratch:
+            rows_read, unreadable = stage_file(con, path, name, names, Path(scratch))
+    except LandingError:
+        if file_state(path, name) == before:
+            raise
     if file_state(path, name) != before:
-        load = FileLoad(spec.name, name, sha256, 0, 0, 0, status=STILL_BEING_WRITTEN)
-        record(con, load_id, run_id, load, before.size)
-        return load
+        return _waiting(con, load_id, run_id, spec, name, sha256, before.size)
     unreadable_rows(con, unreadable)
     find_problems(con, spec, headers)
     columns = ", ".join(quote(c.name) for c in spec.columns if c.name in headers)
@@ -168,6 +175,13 @@ def _load_file(
 def headers_all(names: list[str]) -> dict[str, str]:
     """Every column of the file by its own name, for the quarantined row's JSON."""
     return {n: f"c{i}" for i, n in enumerate(names)}
+
+
+def _waiting(con, load_id, run_id, spec, name, sha256, size) -> FileLoad:
+    """A file that changed while it was read: recorded, not loaded; the next run takes it."""
+    load = FileLoad(spec.name, name, sha256, 0, 0, 0, status=STILL_BEING_WRITTEN)
+    record(con, load_id, run_id, load, size)
+    return load
 
 
 def _duplicate(con, load_id, run_id, spec, name, sha256, size, earlier, current=None) -> FileLoad:

@@ -54,7 +54,11 @@ def header_map(names: list[str], name: str, spec: TableSpec) -> dict[str, str]:
         positions.setdefault(key, index)
     missing = [c for c in spec.required if c not in positions]
     if missing:
-        raise LandingError(f"{name}: missing required column(s) {', '.join(missing)} for table {spec.name}")
+        # A semicolon- or tab-separated export reads as one long column name: say so.
+        hint = " (columns must be separated by commas)" if any(";" in n or "\t" in n for n in names) else ""
+        raise LandingError(
+            f"{name}: missing required column(s) {', '.join(missing)} for table {spec.name}{hint}"
+        )
     return {c.name: f"c{positions[c.name]}" for c in spec.columns if c.name in positions}
 
 

@@ -133,6 +133,7 @@ def test_a_comment_line_before_the_header_is_not_skipped(tmp_path, con):
         (("x" * 1_100_000).encode(), "line 1 longer than the maximum of 1048576 bytes"),
         (f'{PAIN_HEADER},"notes\n'.encode(), "the header, is not valid CSV"),
         (f"{PAIN_HEADER},Person_ID\n{GOOD},P9\n".encode(), "column person_id appears more than once"),
+        (f"{PAIN_HEADER.replace(',', ';')}\n".encode(), "(columns must be separated by commas)"),
     ],
     ids=[
         "zero_bytes",

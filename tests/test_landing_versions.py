@@ -240,3 +240,12 @@ def test_operating_system_failures_in_plain_words():
     assert plain_error(duckdb.ConversionException("Could not convert string 'x' to INT32")) == (
         "could not be loaded (database error: ConversionException)"
     )
+
+
+def test_file_cut_short_while_read_waits_instead_of_failing(tmp_path, con, monkeypatch):
+    # An upload in progress: the count and the engine disagree because the file moved on.
+    write(tmp_path, "pain_score", "a.csv", f'{PAIN_HEADER}\nP1,"2024-01-05,back,NRS,7,10\n')
+    states = iter([FileState(10, 1), FileState(20, 2), FileState(20, 2)])
+    monkeypatch.setattr(landing, "file_state", lambda path, name: next(states))
+    [waiting] = load_table(con, tmp_path, PAIN_SCORE, "run-1")
+    assert waiting.status == "still_being_written"
