@@ -145,6 +145,7 @@ def test_a_comment_line_before_the_header_is_not_skipped(tmp_path, con):
         "no_newline",
         "bad_header",
         "dup",
+        "semicolons",
     ],
 )
 def test_unusable_file_fails_with_one_plain_line(tmp_path, con, content, message):
