@@ -65,8 +65,9 @@ def test_fast_and_slow_record_finders_agree(tmp_path, monkeypatch, seed, pieces)
     path = tmp_path / "f.csv"
     path.write_bytes(b"x,y,z\n" + body.encode("latin-1"))
     monkeypatch.setattr(landing_csv, "CHUNK_BYTES", generator.randint(1, 9))
+    slow = _outcome(path, _slow_batches)  # reads any input, misplaced quotes included
     try:
         fast = _outcome(path, _fast_batches)
     except landing_csv._Desync:
-        pytest.skip("a misplaced quote: only the slow finder reads this input")
-    assert fast == _outcome(path, _slow_batches)
+        return  # a misplaced quote: only the slow finder reads this input (scan_csv falls back)
+    assert fast == slow
