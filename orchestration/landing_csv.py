@@ -315,9 +315,9 @@ def _slow_batches(handle: BinaryIO, name: str, offset: int, line: int) -> Iterat
         if in_quote:
             continue
         end = offset - 1 if raw.endswith(b"\n") else offset
+        if (raw[:-1] if raw.endswith(b"\n") else raw).endswith(b"\r") and end > rec_start:
+            end -= 1  # the CR of a CRLF line end (decided on the line itself: parts may be cut short)
         record = b"".join(parts)[: end - rec_start]
-        if record.endswith(b"\r"):
-            end, record = end - 1, record[:-1]
         flags |= F_NUL if b"\x00" in record else 0
         try:
             record.decode("utf-8")

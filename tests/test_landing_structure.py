@@ -182,3 +182,13 @@ def test_header_only_and_last_record_without_newline(tmp_path, con):
     write(tmp_path, "pain_score", "b.csv", f"{PAIN_HEADER}\n{GOOD}\nP1,2024-01-05")
     first, second = load_table(con, tmp_path, PAIN_SCORE, "run-1")
     assert counts(first) == (0, 0, 0) and counts(second) == (2, 1, 1)
+
+
+def test_line_by_line_reading_after_a_stray_quote_keeps_every_rule(tmp_path, con):
+    # A stray quote sends the file to the line-by-line finder: it must quarantine the same way.
+    huge = f"P1,2024-01-05,{'x' * 1_100_000},NRS,7,10"
+    rows = [GOOD, 'P1,2024-01-05,ba"ck,NRS,7,10', huge, "P1,2024", '"P\n2",2024-01-05,back,NRS,7,10', GOOD]
+    write(tmp_path, "pain_score", "p.csv", "\r\n".join([PAIN_HEADER, *rows]) + "\r\n")
+    assert counts(load(con, tmp_path)) == (6, 3, 3)
+    reasons = [(r[0], r[2]) for r in quarantined(con)]
+    assert reasons == [(2, "malformed_csv_row"), (3, "record_too_long"), (4, "malformed_csv_row")]
