@@ -1,155 +1,65 @@
 """Loading landing files into typed ``raw`` tables, losing nothing.
 
-Every file is read by DuckDB's own CSV/Parquet readers as text, validated in
-one SQL pass, and split into ``raw.<table>`` (usable rows) and
-``raw.quarantine`` (every other row, with a reason). ``raw.load_history``
-keeps one row per file and run, so that for every file
-``rows_read = rows_loaded + rows_quarantined`` can be checked at any time.
+One pass per file, in this order:
 
-This module knows nothing about Dagster: the assets in ``ingest`` call it,
-and tests call it directly.
+1. the file's identity (its path relative to the landing folder) and content
+   (SHA-256), then its columns: a file with unusable columns fails here;
+2. only then the duplicate lookup: content already in use in this table is a
+   duplicate; a path re-sent with other content replaces its earlier version;
+3. an independent, streaming count of the file's records (``landing_csv``, or the
+   Parquet footer) that also names every record that cannot be read;
+4. DuckDB reads the file under a safe name (never as a pattern) with the fixed
+   dialect, types every value strictly in SQL and names the first problem of
+   each unusable row. Its row count must equal the independent count;
+5. if the file changed while it was read, it waits for the next run; otherwise
+   rows, quarantine, superseded versions and history commit together.
+
+For every file ``rows_read = rows_loaded + rows_quarantined`` holds and is
+recorded in ``raw.load_history``. This module knows nothing about Dagster: the
+assets in ``ingest`` call it, and tests call it directly.
 """
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-SUPPORTED_SUFFIXES = (".csv", ".parquet")
-RAW_SCHEMA = "raw"
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: str = "text"  # text | date | integer | decimal
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    name: str
-    columns: tuple[Column, ...]
-    # Extra, table-specific rules: (reason, column, SQL condition that makes a row unusable).
-    # They run after the generic ones, so they may assume the typed values parse.
-    rules: tuple[tuple[str, str, str], ...] = field(default=())
-
-    @property
-    def required(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns if c.required)
-
-
-def _numbered(prefix: str, count: int, kind: str = "text") -> tuple[Column, ...]:
-    return tuple(Column(f"{prefix}_{i}", kind) for i in range(1, count + 1))
-
-
-# Column names are those of the Tuva Project input layer (data contract).
-MEDICAL_CLAIM = TableSpec(
-    name="medical_claim",
-    columns=(
-        Column("claim_id", required=True),
-        Column("claim_line_number", "integer", required=True),
-        Column("claim_type"),
-        Column("person_id", required=True),
-        Column("member_id"),
-        Column("payer", required=True),
-        Column("plan"),
-        Column("claim_line_start_date", "date", required=True),
-        Column("claim_line_end_date", "date"),
-        Column("place_of_service_code"),
-        Column("hcpcs_code"),
-        *_numbered("hcpcs_modifier", 5),
-        Column("rendering_npi"),
-        Column("rendering_tin"),
-        Column("diagnosis_code_type"),
-        *_numbered("diagnosis_code", 25),
-        Column("procedure_code_type"),
-        *_numbered("procedure_code", 25),
-        *_numbered("procedure_date", 25, "date"),
-        Column("data_source"),
-    ),
+from orchestration.landing_files import SUPPORTED_SUFFIXES, file_state, landing_files, plain_error
+from orchestration.landing_read import header_map, read_columns, stage_file, unreadable_rows
+from orchestration.landing_spec import (
+    ELIGIBILITY,
+    MEDICAL_CLAIM,
+    PAIN_SCORE,
+    SQL_TYPES,
+    TABLES,
+    Column,
+    LandingError,
+    TableSpec,
+)
+from orchestration.landing_sql import find_problems, quote, row_as_json, typed_select
+from orchestration.landing_store import (
+    DUPLICATE,
+    RAW_SCHEMA,
+    STILL_BEING_WRITTEN,
+    FileLoad,
+    current_version,
+    ensure_raw_schema,
+    loaded_under,
+    record,
+    supersede_records,
+    supersede_version,
+    superseded_counts,
 )
 
-ELIGIBILITY = TableSpec(
-    name="eligibility",
-    columns=(
-        Column("person_id", required=True),
-        Column("member_id"),
-        Column("gender"),
-        Column("birth_date", "date", required=True),
-        Column("payer"),
-        Column("plan"),
-        Column("enrollment_start_date", "date"),
-        Column("enrollment_end_date", "date"),
-        Column("data_source"),
-    ),
-)
-
-PAIN_SCORE = TableSpec(
-    name="pain_score",
-    columns=(
-        Column("assessment_id"),
-        Column("person_id", required=True),
-        Column("assessment_date", "date", required=True),
-        Column("body_site", required=True),
-        Column("instrument", required=True),
-        Column("score", "decimal", required=True),
-        Column("scale_max", "integer", required=True),
-        Column("data_source"),
-    ),
-    # Contract: unknown instrument, body site or scale, an NRS on 0-100 and a
-    # score outside 0..scale_max never reach a pair.
-    rules=(
-        ("unknown_body_site", "body_site", "lower(body_site) not in ('back', 'leg')"),
-        ("unknown_instrument", "instrument", "upper(instrument) not in ('NRS', 'VAS')"),
-        ("unknown_scale", "scale_max", "scale_max not in (10, 100)"),
-        ("nrs_scale_mismatch", "scale_max", "upper(instrument) = 'NRS' and scale_max <> 10"),
-        ("score_out_of_range", "score", "score < 0 or score > scale_max"),
-    ),
-)
-
-TABLES: dict[str, TableSpec] = {t.name: t for t in (MEDICAL_CLAIM, ELIGIBILITY, PAIN_SCORE)}
-
-# DuckDB types of the raw tables. Scores stay DECIMAL: the measure's arithmetic is exact.
-SQL_TYPES = {"text": "varchar", "date": "date", "integer": "integer", "decimal": "decimal(18, 6)"}
-
-
-class LandingError(Exception):
-    """A landing file (or folder) that cannot be used at all; the message names it."""
-
-
-@dataclass(frozen=True)
-class FileLoad:
-    """What happened to one landing file in one run (a row of ``raw.load_history``)."""
-
-    table: str
-    path: str
-    sha256: str
-    rows_read: int
-    rows_loaded: int
-    rows_quarantined: int
-    duplicate_of: str | None = None
-
-    @property
-    def balanced(self) -> bool:
-        return self.rows_read == self.rows_loaded + self.rows_quarantined
-
-
-def landing_files(landing_dir: Path, table: str) -> list[Path]:
-    """The files of one landing table, in name order; anything else there is an error."""
-    folder = landing_dir / table
-    if not folder.is_dir():
-        return []
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    unusable = [p for p in files if p.suffix.lower() not in SUPPORTED_SUFFIXES]
-    if unusable:
-        names = ", ".join(str(p) for p in unusable)
-        raise LandingError(f"{names}: not a CSV or Parquet file (expected *.csv or *.parquet)")
-    return files
+__all__ = [
+    "ELIGIBILITY", "MEDICAL_CLAIM", "PAIN_SCORE", "RAW_SCHEMA", "SQL_TYPES", "SUPPORTED_SUFFIXES", "TABLES",
+    "Column", "FileLoad", "LandingError", "TableSpec", "ensure_raw_schema", "file_sha256", "landing_files",
+    "load_file", "load_table", "quarantine_reasons", "summarize", "superseded_counts",
+]  # fmt: skip
 
 
 def file_sha256(path: Path) -> str:
@@ -160,257 +70,168 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"create schema if not exists {RAW_SCHEMA}")
-    for spec in TABLES.values():
-        columns = ", ".join(f"{quote(c.name)} {SQL_TYPES[c.kind]}" for c in spec.columns)
-        con.execute(
-            f"create table if not exists {RAW_SCHEMA}.{spec.name} ({columns}, "
-            "_source_file varchar, _source_row bigint, _load_id varchar)"
-        )
-    con.execute(
-        f"""
-        create table if not exists {RAW_SCHEMA}.quarantine (
-            load_id varchar, run_id varchar, table_name varchar, source_file varchar,
-            file_sha256 varchar, row_number bigint, column_name varchar, reason varchar,
-            raw_row varchar
-        )"""
-    )
-    con.execute(
-        f"""
-        create table if not exists {RAW_SCHEMA}.load_history (
-            load_id varchar, run_id varchar, table_name varchar, source_file varchar,
-            file_sha256 varchar, file_bytes bigint, rows_read bigint, rows_loaded bigint,
-            rows_quarantined bigint, duplicate_of varchar, loaded_at timestamp
-        )"""
-    )
-
-
-def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Reads a file as all-text into temp table ``_staged`` (rejects into ``_rejects``)."""
-    con.execute("drop table if exists _staged")
-    con.execute("drop table if exists _rejects")
-    con.execute("drop table if exists _reject_scans")
-    source = literal(str(path))
-    try:
-        if path.suffix.lower() == ".csv":
-            # Rows with the wrong number of fields are not an error of the file: DuckDB
-            # stores them as rejects, which become quarantine rows.
-            con.execute(
-                f"""create temp table _staged as select * from read_csv({source},
-                    all_varchar = true, header = true, delim = ',', quote = '"',
-                    escape = '"', store_rejects = true, rejects_table = '_rejects',
-                    rejects_scan = '_reject_scans')"""
-            )
-        else:
-            described = con.execute(f"describe select * from read_parquet({source})").fetchall()
-            as_text = ", ".join(f"cast({quote(r[0])} as varchar) as {quote(r[0])}" for r in described)
-            con.execute(f"create temp table _staged as select {as_text} from read_parquet({source})")
-    except duckdb.Error as error:
-        raise LandingError(f"{path}: cannot be read as {path.suffix[1:].upper()}: {error}") from error
-
-
-def _header_map(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec) -> dict[str, str]:
-    """Maps each known column to the file's own header (any order, any case)."""
-    headers = [r[0] for r in con.execute("describe _staged").fetchall()]
-    by_key = {h.strip().lstrip("\ufeff").lower(): h for h in headers}
-    missing = [c for c in spec.required if c not in by_key]
-    if missing:
-        raise LandingError(f"{path}: missing required column(s) {', '.join(missing)} for table {spec.name}")
-    return {c.name: by_key[c.name] for c in spec.columns if c.name in by_key}
-
-
-def _text(source: str | None) -> str:
-    return f"nullif(trim({quote(source)}), '')" if source else "cast(null as varchar)"
-
-
-def _typed(column: Column, source: str | None) -> str:
-    text = _text(source)
-    if column.kind == "text":
-        return text
-    if column.kind == "date":
-        # ISO 8601 date, or a timestamp whose date part is used (data contract). Plain
-        # string tests rather than a regular expression: this runs on every row.
-        return (
-            f"case when length({text}) >= 10 and substr({text}, 5, 1) = '-' and substr({text}, 8, 1) = '-' "
-            f"and (length({text}) = 10 or substr({text}, 11, 1) in ('T', ' ')) "
-            f"then try_cast(substr({text}, 1, 10) as date) end"
-        )
-    return f"try_cast({text} as {SQL_TYPES[column.kind]})"
-
-
-def _problem(reason: str, column: str) -> str:
-    return f"{{'reason': {literal(reason)}, 'column': {literal(column)}}}"
-
-
-def _problem_case(spec: TableSpec) -> str:
-    """The first reason a typed row is unusable, as {reason, column}; null when usable.
-
-    Order matters only for which reason is reported: missing values first, then
-    values that do not parse, then the table's own rules (which assume parsed values).
-    """
-    branches = [
-        f"when {_text_alias(c)} is null then {_problem('missing_required_value', c.name)}"
-        for c in spec.columns
-        if c.required
-    ]
-    branches += [
-        f"when {_text_alias(c)} is not null and {quote(c.name)} is null then "
-        f"{_problem('unparseable_date' if c.kind == 'date' else 'unparseable_number', c.name)}"
-        for c in spec.columns
-        if c.kind != "text"
-    ]
-    branches += [f"when {cond} then {_problem(r, col)}" for r, col, cond in spec.rules]
-    return "case " + " ".join(branches) + " end"
-
-
-def _text_alias(column: Column) -> str:
-    return quote(column.name if column.kind == "text" else f"_text_{column.name}")
-
-
-def _typed_select(spec: TableSpec, headers: dict[str, str], with_text: bool) -> str:
-    """``_staged`` with its known columns typed, numbered by position in the file.
-
-    Only the columns the file has are typed: absent optional columns stay null in raw.
-    """
-    present = [c for c in spec.columns if c.name in headers]
-    projections = [f"{_typed(c, headers[c.name])} as {quote(c.name)}" for c in present]
-    if with_text:
-        projections += [f"{_text(headers[c.name])} as {_text_alias(c)}" for c in present if c.kind != "text"]
-    return f"select rowid + 1 as _row_number, {', '.join(projections)} from _staged"
-
-
-def _find_problems(con: duckdb.DuckDBPyConnection, spec: TableSpec, headers: dict[str, str]) -> None:
-    """Temp table ``_problems``: the number and first problem of every unusable row.
-
-    Only the (few) unusable rows are kept; usable rows are typed again on insert,
-    which is cheaper than materialising a typed copy of the whole file.
-    """
-    # Required columns are always present (_header_map), so the table's rules can run.
-    checked = TableSpec(spec.name, tuple(c for c in spec.columns if c.name in headers), spec.rules)
-    con.execute("drop table if exists _problems")
-    con.execute(
-        f"""create temp table _problems as
-        select _row_number, {_problem_case(checked)} as _problem
-        from ({_typed_select(spec, headers, with_text=True)})
-        where _problem is not null"""
-    )
-
-
-def _already_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
-    row = con.execute(
-        f"""select source_file from {RAW_SCHEMA}.load_history
-            where file_sha256 = ? and duplicate_of is null order by loaded_at limit 1""",
-        [sha256],
-    ).fetchone()
-    return row[0] if row else None
-
-
-def _record(con: duckdb.DuckDBPyConnection, load_id: str, run_id: str, load: FileLoad, size: int) -> None:
-    con.execute(
-        f"insert into {RAW_SCHEMA}.load_history values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-        [
-            load_id,
-            run_id,
-            load.table,
-            load.path,
-            load.sha256,
-            size,
-            load.rows_read,
-            load.rows_loaded,
-            load.rows_quarantined,
-            load.duplicate_of,
-        ],
-    )
-
-
 def load_file(
     con: duckdb.DuckDBPyConnection, path: Path, name: str, spec: TableSpec, run_id: str
 ) -> FileLoad:
     """Loads one landing file (``name`` is its path relative to the landing folder).
 
-    A file whose content was loaded before (same SHA-256) is recorded as a duplicate
-    and not read again. Rows, quarantine and history of a file commit together.
+    Every failure is a ``LandingError`` of one line naming the file, in our words:
+    engine messages can quote rows, so none is passed on (nor chained).
     """
-    sha256 = file_sha256(path)
-    load_id = f"{run_id}:{sha256[:16]}"
-    size = path.stat().st_size
-    earlier = _already_loaded(con, sha256)
-    if earlier is not None:
-        load = FileLoad(spec.name, name, sha256, 0, 0, 0, duplicate_of=earlier)
-        _record(con, load_id, run_id, load, size)
-        return load
+    try:
+        return _load_file(con, path, name, spec, run_id)
+    except LandingError as error:
+        failure = error
+    except (OSError, duckdb.Error) as error:
+        failure = LandingError(f"{name}: {plain_error(error)}")
+    raise _alone(failure)
 
-    _stage_file(con, path)
-    headers = _header_map(con, path, spec)
-    _find_problems(con, spec, headers)
-    has_rejects = path.suffix.lower() == ".csv"
+
+def _alone(failure: LandingError) -> LandingError:
+    """The error without the exceptions met on the way (decoder or engine text can quote rows)."""
+    failure.__cause__ = failure.__context__ = None
+    failure.__suppress_context__ = True
+    return failure
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, spec: TableSpec, run_id: str
+) -> FileLoad:
+    before = file_state(path, name)
+    sha256 = file_sha256(path)
+    load_id = f"{run_id}:{sha256[:16]}:{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+    try:
+        names = read_columns(path, name)
+        headers = header_map(names, name, spec)  # the column check comes before any lookup
+    except LandingError:
+        if file_state(path, name) != before:  # a half-written header is no verdict on the file
+            return _waiting(con, load_id, run_id, spec, name, sha256, before.size)
+        raise
+    current = current_version(con, spec.name, name)
+    if current is not None and current[1] == sha256:
+        return _duplicate(con, load_id, run_id, spec, name, sha256, before.size, name)
+    earlier = loaded_under(con, spec.name, sha256)
+    if earlier is not None:
+        with _transaction(con):
+            if current is not None:
+                supersede_version(con, spec, current[0], load_id)
+            return _duplicate(con, load_id, run_id, spec, name, sha256, before.size, earlier, current)
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="g2139-landing-") as scratch:
+            rows_read, unreadable = stage_file(con, path, name, names, Path(scratch))
+    except LandingError:
+        if file_state(path, name) == before:
+            raise
+    if file_state(path, name) != before:
+        return _waiting(con, load_id, run_id, spec, name, sha256, before.size)
+    unreadable_rows(con, unreadable)
+    find_problems(con, spec, headers)
     columns = ", ".join(quote(c.name) for c in spec.columns if c.name in headers)
     lineage = [name, load_id]
-    con.execute("begin transaction")
-    try:
+    with _transaction(con):
         con.execute(
             f"""insert into {RAW_SCHEMA}.{spec.name} ({columns}, _source_file, _source_row, _load_id)
                 select {columns}, ?, _row_number, ?
-                from ({_typed_select(spec, headers, with_text=False)})
-                anti join _problems using (_row_number)""",
+                from ({typed_select(spec, headers, with_text=False)})
+                anti join _problems using (_row_number)
+                anti join _unreadable using (_row_number)""",
             lineage,
+        )
+        facts = [load_id, run_id, spec.name, name, sha256]
+        as_json = row_as_json(headers_all(names))
+        con.execute(
+            f"""insert into {RAW_SCHEMA}.quarantine
+                select ?, ?, ?, ?, ?, _row_number, _problem.column, _problem.reason, {as_json}
+                from _problems join _staged on _staged.rowid + 1 = _problems._row_number""",
+            facts,
         )
         con.execute(
             f"""insert into {RAW_SCHEMA}.quarantine
-                select ?, ?, ?, ?, ?, _row_number, _problem.column, _problem.reason,
-                       to_json(_staged)
-                from _problems join _staged on _staged.rowid + 1 = _problems._row_number""",
-            [load_id, run_id, spec.name, name, sha256],
+                select ?, ?, ?, ?, ?, _row_number, null, reason,
+                       to_json({{'line': line, 'problem': detail, 'excerpt': excerpt}})
+                from _unreadable""",
+            facts,
         )
-        if has_rejects:
-            # Structurally broken CSV rows (wrong number of fields). DuckDB reports one
-            # reject per problem and the physical line (header = line 1): keep one per line.
-            con.execute(
-                f"""insert into {RAW_SCHEMA}.quarantine
-                    select ?, ?, ?, ?, ?, line - 1, null, 'malformed_csv_row',
-                           to_json({{'line': trim(any_value(csv_line), chr(10) || chr(13)),
-                                     'error': min(error_message)}})
-                    from _rejects group by line""",
-                [load_id, run_id, spec.name, name, sha256],
-            )
-        loaded, problems = con.execute(
-            "select (select count(*) from _staged) - count(*), count(*) from _problems"
+        problems, rejected = con.execute(
+            "select (select count(*) from _problems), (select count(*) from _unreadable)"
         ).fetchone()
-        rejects = con.execute("select count(distinct line) from _rejects").fetchone()[0] if has_rejects else 0
+        if current is not None:
+            supersede_version(con, spec, current[0], load_id)
         load = FileLoad(
             spec.name,
             name,
             sha256,
-            rows_read=loaded + problems + rejects,
-            rows_loaded=loaded,
-            rows_quarantined=problems + rejects,
+            rows_read=rows_read,
+            rows_loaded=rows_read - problems - rejected,
+            rows_quarantined=problems + rejected,
+            replaces=current[0] if current else None,
+            rows_superseded=supersede_records(con, spec, load_id),
         )
-        _record(con, load_id, run_id, load, size)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        record(con, load_id, run_id, load, before.size)
     return load
+
+
+def headers_all(names: list[str]) -> dict[str, str]:
+    """Every column of the file by its own name, for the quarantined row's JSON."""
+    return {n: f"c{i}" for i, n in enumerate(names)}
+
+
+def _waiting(con, load_id, run_id, spec, name, sha256, size) -> FileLoad:
+    """A file that changed while it was read: recorded, not loaded; the next run takes it."""
+    load = FileLoad(spec.name, name, sha256, 0, 0, 0, status=STILL_BEING_WRITTEN)
+    record(con, load_id, run_id, load, size)
+    return load
+
+
+def _duplicate(con, load_id, run_id, spec, name, sha256, size, earlier, current=None) -> FileLoad:
+    load = FileLoad(
+        spec.name, name, sha256, 0, 0, 0, duplicate_of=earlier, status=DUPLICATE,
+        replaces=current[0] if current else None,
+    )  # fmt: skip
+    record(con, load_id, run_id, load, size)
+    return load
+
+
+class _transaction:
+    """Commits on success; on failure rolls back without masking the failure.
+
+    After some failures (a full disk at commit) DuckDB has already ended the
+    transaction and ``rollback`` raises its own error: the first error is the one
+    the user can act on, so a failing rollback is not reported.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def __enter__(self) -> None:
+        self.con.execute("begin transaction")
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if kind is None:
+            self.con.execute("commit")
+            return False
+        try:
+            self.con.execute("rollback")
+        except duckdb.Error:
+            pass  # no transaction is active any more: nothing to undo
+        return False
 
 
 def load_table(
     con: duckdb.DuckDBPyConnection, landing_dir: Path, spec: TableSpec, run_id: str
 ) -> list[FileLoad]:
-    """Loads every file of one landing table; returns what happened to each."""
+    """Loads every file of one landing table (found recursively); returns what happened to each."""
     ensure_raw_schema(con)
-    return [
-        load_file(con, path, path.relative_to(landing_dir).as_posix(), spec, run_id)
-        for path in landing_files(landing_dir, spec.name)
-    ]
+    try:
+        files = landing_files(landing_dir, spec.name)
+    except LandingError as error:
+        failure = error
+    else:
+        return [
+            load_file(con, path, path.relative_to(landing_dir).as_posix(), spec, run_id) for path in files
+        ]
+    raise _alone(failure)
 
 
 def quarantine_reasons(con: duckdb.DuckDBPyConnection, run_id: str, table: str) -> dict[str, int]:
@@ -429,7 +250,10 @@ def summarize(loads: Iterable[FileLoad]) -> dict[str, int]:
     return {
         "files": len(loads),
         "files_duplicate": sum(1 for f in loads if f.duplicate_of),
+        "files_replacing": sum(1 for f in loads if f.replaces),
+        "files_still_being_written": sum(1 for f in loads if f.status == STILL_BEING_WRITTEN),
         "rows_read": sum(f.rows_read for f in loads),
         "rows_loaded": sum(f.rows_loaded for f in loads),
         "rows_quarantined": sum(f.rows_quarantined for f in loads),
+        "rows_superseded": sum(f.rows_superseded for f in loads),
     }

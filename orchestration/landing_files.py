@@ -1,0 +1,104 @@
+"""Finding a landing table's files, and saying in plain words what went wrong with one."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration.landing_spec import LandingError
+
+SUPPORTED_SUFFIXES = (".csv", ".parquet")
+
+
+def landing_files(landing_dir: Path, table: str) -> list[Path]:
+    """The files of one landing table, found recursively, in order of relative path.
+
+    Subfolders are part of the table (landing zones partition by date). Hidden
+    entries (a leading dot: uploads in progress, editor and OS files) are skipped.
+    Anything else that is not a readable CSV or Parquet file fails the run, named:
+    nothing in a table's folder is ignored without a word.
+    """
+    folder = landing_dir / table
+    if not os.path.lexists(folder):
+        return []
+    if not folder.is_dir():
+        raise LandingError(f"{table}: not a folder")
+    files: list[Path] = []
+    _walk(landing_dir, folder, files, set())
+    return sorted(files, key=lambda p: p.relative_to(landing_dir).as_posix())
+
+
+def _walk(landing_dir: Path, folder: Path, files: list[Path], seen: set[tuple[int, int]]) -> None:
+    shown = folder.relative_to(landing_dir).as_posix()
+    try:
+        info = folder.stat()
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as error:
+        raise LandingError(f"{shown}: {plain_error(error)}") from None
+    if (info.st_dev, info.st_ino) in seen:  # a link back up the tree: each folder once
+        return
+    seen.add((info.st_dev, info.st_ino))
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = Path(entry.path)
+        name = path.relative_to(landing_dir).as_posix()
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            raise LandingError(f"{name}: symbolic link to a file that does not exist") from None
+        except OSError as error:
+            raise LandingError(f"{name}: {plain_error(error)}") from None
+        if stat.S_ISDIR(mode):
+            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                raise LandingError(f"{name}: a folder named like a file (expected a CSV or Parquet file)")
+            _walk(landing_dir, path, files, seen)
+        elif not stat.S_ISREG(mode):
+            raise LandingError(f"{name}: not a regular file")
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise LandingError(f"{name}: not a CSV or Parquet file (expected *.csv or *.parquet)")
+        elif not os.access(path, os.R_OK):
+            raise LandingError(f"{name}: cannot be read (permission denied)")
+        else:
+            files.append(path)
+
+
+@dataclass(frozen=True)
+class FileState:
+    size: int
+    mtime_ns: int
+
+
+def file_state(path: Path, name: str) -> FileState:
+    """Size and modification time; a file whose state changes while it is read waits a run."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise LandingError(f"{name}: the file disappeared while it was read") from None
+    return FileState(info.st_size, info.st_mtime_ns)
+
+
+def plain_error(error: BaseException) -> str:
+    """An operating-system or engine failure in plain words, without the engine's text.
+
+    Engine messages can quote the offending line (row content) and carry SQL and
+    hints meant for developers, so only what the user can act on is kept.
+    """
+    number = getattr(error, "errno", None)
+    text = str(error)
+    if number == errno.ENOSPC or "No space left on device" in text:
+        return "No space left on device"
+    if isinstance(error, PermissionError) or number == errno.EACCES:
+        return "cannot be read (permission denied)"
+    if isinstance(error, FileNotFoundError):
+        return "the file disappeared while it was read"
+    if isinstance(error, duckdb.OutOfMemoryException) or "Out of Memory" in text:
+        return "not enough memory to load the file"
+    if isinstance(error, OSError):
+        return f"cannot be read ({os.strerror(number) if number else 'input/output error'})"
+    return f"could not be loaded (database error: {type(error).__name__})"

@@ -1,0 +1,147 @@
+"""Reading one landing file into temp table ``_staged`` (all text, columns ``c0..cN``).
+
+The engine never sees a landing path: it reads a link (or a repaired copy) with
+a fixed, safe name in a private folder, so a name with ``[``, ``*`` or ``?`` is a
+name, never a pattern. CSV is read with the fixed dialect and nothing sniffed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from orchestration.landing_csv import (
+    MAX_RECORD_BYTES,
+    BadRecord,
+    excerpt,
+    read_header,
+    scan_csv,
+    write_readable_copy,
+)
+from orchestration.landing_spec import LandingError, TableSpec
+from orchestration.landing_sql import literal, quote
+
+# Parquet types whose text is normalised so that an integral 10.0 reads as 10.
+NUMERIC_PREFIXES = ("FLOAT", "DOUBLE", "DECIMAL")
+
+
+def is_csv(path: Path) -> bool:
+    return path.suffix.lower() == ".csv"
+
+
+def read_columns(path: Path, name: str) -> list[str]:
+    """The file's own column names, in order."""
+    if is_csv(path):
+        return read_header(path, name)[0]
+    try:
+        return list(pq.read_schema(path).names)
+    except (pa.ArrowException, OSError, ValueError):
+        raise LandingError(f"{name}: cannot be read as Parquet") from None
+
+
+def header_map(names: list[str], name: str, spec: TableSpec) -> dict[str, str]:
+    """Maps each known column to its staged column ``c<i>`` (any order, any case, spaces trimmed)."""
+    positions: dict[str, int] = {}
+    for index, header in enumerate(names):
+        key = header.strip().lstrip("\ufeff").lower()
+        if key in positions and any(c.name == key for c in spec.columns):
+            raise LandingError(f"{name}: column {key} appears more than once in the header")
+        positions.setdefault(key, index)
+    missing = [c for c in spec.required if c not in positions]
+    if missing:
+        # A semicolon- or tab-separated export reads as one long column name: say so.
+        hint = " (columns must be separated by commas)" if any(";" in n or "\t" in n for n in names) else ""
+        raise LandingError(
+            f"{name}: missing required column(s) {', '.join(missing)} for table {spec.name}{hint}"
+        )
+    return {c.name: f"c{positions[c.name]}" for c in spec.columns if c.name in positions}
+
+
+def _safe_link(path: Path, scratch: Path, suffix: str) -> Path:
+    target = scratch / f"landing{suffix}"
+    try:
+        os.symlink(path.resolve(), target)
+    except OSError:  # no symbolic links here: a copy does the same
+        shutil.copyfile(path, target)
+    return target
+
+
+def stage_file(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, names: list[str], scratch: Path
+) -> tuple[int, list[tuple]]:
+    """Stages the file; returns its independent record count and its unreadable records."""
+    con.execute("drop table if exists _staged")
+    if is_csv(path):
+        scan = scan_csv(path, name)
+        if scan.engine_can_read_original:
+            readable = _safe_link(path, scratch, ".csv")
+        else:
+            readable = scratch / "landing.csv"
+            write_readable_copy(path, scan, readable)
+        # Not strict: the scan above has blanked every record that breaks the dialect, and
+        # strict reading would refuse a file whose lines end in LF and CRLF alike.
+        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
+        con.execute(
+            f"""create temp table _staged as select * from read_csv({literal(str(readable))},
+                columns = {columns}, header = false, skip = 1, auto_detect = false,
+                delim = ',', quote = '"', escape = '"', comment = '', encoding = 'utf-8',
+                strict_mode = false, null_padding = false, max_line_size = {4 * MAX_RECORD_BYTES})"""
+        )
+        records, unreadable = scan.records, [_unreadable_row(path, bad) for bad in scan.bad]
+    else:
+        readable = _safe_link(path, scratch, ".parquet")
+        try:
+            records = pq.ParquetFile(path).metadata.num_rows
+        except (pa.ArrowException, OSError, ValueError):
+            raise LandingError(f"{name}: cannot be read as Parquet") from None
+        types = con.execute(f"describe select * from read_parquet({literal(str(readable))})").fetchall()
+        as_text = ", ".join(_parquet_text(column, kind, i) for i, (column, kind, *_) in enumerate(types))
+        con.execute(
+            f"create temp table _staged as select {as_text} from read_parquet({literal(str(readable))})"
+        )
+        unreadable = []
+    staged = con.execute("select count(*) from _staged").fetchone()[0]
+    if staged != records:  # never balanced by losing rows: a disagreement stops the file
+        raise LandingError(f"{name}: {records} records counted but {staged} read; the file was not loaded")
+    return records, unreadable
+
+
+def _parquet_text(column: str, kind: str, index: int) -> str:
+    value = quote(column)
+    if kind.upper().startswith(NUMERIC_PREFIXES):
+        # A float or decimal holding a whole number is that integer; anything else keeps
+        # its digits and fails the strict checks where an integer is required.
+        whole = f"isfinite({value}::double) and {value} = trunc({value}) and abs({value}) < 1e15"
+        integer = f"cast(cast({value} as hugeint) as varchar)"
+        text = f"case when {whole} then {integer} else cast({value} as varchar) end"
+    else:
+        text = f"cast({value} as varchar)"
+    return f"{text} as c{index}"
+
+
+def _unreadable_row(path: Path, bad: BadRecord) -> tuple:
+    return (bad.record, bad.line, bad.reason, bad.detail, excerpt(path, bad))
+
+
+def unreadable_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
+    """Temp table ``_unreadable``: the records the CSV reading could not use."""
+    unreadable = pa.table(
+        {
+            "_row_number": pa.array([r[0] for r in rows], pa.int64()),
+            "line": pa.array([r[1] for r in rows], pa.int64()),
+            "reason": pa.array([r[2] for r in rows], pa.string()),
+            "detail": pa.array([r[3] for r in rows], pa.string()),
+            "excerpt": pa.array([r[4] for r in rows], pa.string()),
+        }
+    )
+    con.execute("drop table if exists _unreadable")
+    con.register("_unreadable_rows", unreadable)  # explicit: no lookup of Python variables
+    try:
+        con.execute("create temp table _unreadable as select * from _unreadable_rows")
+    finally:
+        con.unregister("_unreadable_rows")

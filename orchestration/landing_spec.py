@@ -1,0 +1,111 @@
+"""What the landing tables hold: their columns, kinds and table-specific rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class LandingError(Exception):
+    """A landing file (or folder) that cannot be used at all; the message names it.
+
+    Messages are ours, in plain words, and never carry row content or engine text.
+    """
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str = "text"  # text | date | integer | decimal
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[Column, ...]
+    # Extra, table-specific rules: (reason, column, SQL condition that makes a row unusable).
+    # They run after the generic ones, so they may assume the typed values parse.
+    rules: tuple[tuple[str, str, str], ...] = field(default=())
+    # Columns that identify a record across files: the latest loaded version wins.
+    natural_key: tuple[str, ...] = field(default=())
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+
+def _numbered(prefix: str, count: int, kind: str = "text") -> tuple[Column, ...]:
+    return tuple(Column(f"{prefix}_{i}", kind) for i in range(1, count + 1))
+
+
+# Column names are those of the Tuva Project input layer (data contract).
+MEDICAL_CLAIM = TableSpec(
+    name="medical_claim",
+    columns=(
+        Column("claim_id", required=True),
+        Column("claim_line_number", "integer", required=True),
+        Column("claim_type"),
+        Column("person_id", required=True),
+        Column("member_id"),
+        Column("payer", required=True),
+        Column("plan"),
+        Column("claim_line_start_date", "date", required=True),
+        Column("claim_line_end_date", "date"),
+        Column("place_of_service_code"),
+        Column("hcpcs_code"),
+        *_numbered("hcpcs_modifier", 5),
+        Column("rendering_npi"),
+        Column("rendering_tin"),
+        Column("diagnosis_code_type"),
+        *_numbered("diagnosis_code", 25),
+        Column("procedure_code_type"),
+        *_numbered("procedure_code", 25),
+        *_numbered("procedure_date", 25, "date"),
+        Column("data_source"),
+    ),
+    natural_key=("claim_id", "claim_line_number"),
+)
+
+ELIGIBILITY = TableSpec(
+    name="eligibility",
+    columns=(
+        Column("person_id", required=True),
+        Column("member_id"),
+        Column("gender"),
+        Column("birth_date", "date", required=True),
+        Column("payer"),
+        Column("plan"),
+        Column("enrollment_start_date", "date"),
+        Column("enrollment_end_date", "date"),
+        Column("data_source"),
+    ),
+)
+
+PAIN_SCORE = TableSpec(
+    name="pain_score",
+    columns=(
+        Column("assessment_id"),
+        Column("person_id", required=True),
+        Column("assessment_date", "date", required=True),
+        Column("body_site", required=True),
+        Column("instrument", required=True),
+        Column("score", "decimal", required=True),
+        Column("scale_max", "integer", required=True),
+        Column("data_source"),
+    ),
+    # Contract: unknown instrument, body site or scale, an NRS on 0-100 and a
+    # score outside 0..scale_max never reach a pair.
+    rules=(
+        ("unknown_body_site", "body_site", "lower(body_site) not in ('back', 'leg')"),
+        ("unknown_instrument", "instrument", "upper(instrument) not in ('NRS', 'VAS')"),
+        ("unknown_scale", "scale_max", "scale_max not in (10, 100)"),
+        ("nrs_scale_mismatch", "scale_max", "upper(instrument) = 'NRS' and scale_max <> 10"),
+        ("score_out_of_range", "score", "score < 0 or score > scale_max"),
+    ),
+    natural_key=("assessment_id",),
+)
+
+TABLES: dict[str, TableSpec] = {t.name: t for t in (MEDICAL_CLAIM, ELIGIBILITY, PAIN_SCORE)}
+
+# DuckDB types of the raw tables. Scores stay DECIMAL: the measure's arithmetic is exact.
+SQL_TYPES = {"text": "varchar", "date": "date", "integer": "integer", "decimal": "decimal(18, 6)"}

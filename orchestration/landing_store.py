@@ -1,0 +1,160 @@
+"""The ``raw`` schema's bookkeeping: load history, file versions and superseded records.
+
+A landing file is identified by its path relative to the landing folder, its
+content by its SHA-256. Rows that a newer version replaces are moved, never
+deleted, to ``raw.<table>_superseded`` (and their quarantine rows to
+``raw.quarantine_superseded``), so ``raw.<table>`` holds current rows only and
+the dbt sources need no filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from orchestration.landing_spec import SQL_TYPES, TABLES, TableSpec
+from orchestration.landing_sql import quote
+
+RAW_SCHEMA = "raw"
+LOADED, DUPLICATE, STILL_BEING_WRITTEN = "loaded", "duplicate", "still_being_written"
+
+
+@dataclass(frozen=True)
+class FileLoad:
+    """What happened to one landing file in one run (a row of ``raw.load_history``)."""
+
+    table: str
+    path: str
+    sha256: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    duplicate_of: str | None = None
+    status: str = LOADED
+    replaces: str | None = None  # load id of this path's earlier version, now superseded
+    rows_superseded: int = 0  # earlier records with a natural key this file sent again
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_read == self.rows_loaded + self.rows_quarantined
+
+
+HISTORY_COLUMNS = """load_id varchar, run_id varchar, table_name varchar, source_file varchar,
+    file_sha256 varchar, file_bytes bigint, rows_read bigint, rows_loaded bigint,
+    rows_quarantined bigint, duplicate_of varchar, loaded_at timestamp"""
+# Added later; appended so that readers of the first columns are unaffected.
+HISTORY_ADDED = {
+    "status": "varchar",
+    "replaces": "varchar",
+    "superseded_by": "varchar",
+    "rows_superseded": "bigint",
+}
+QUARANTINE_COLUMNS = """load_id varchar, run_id varchar, table_name varchar, source_file varchar,
+    file_sha256 varchar, row_number bigint, column_name varchar, reason varchar, raw_row varchar"""
+SUPERSEDED_COLUMNS = "_superseded_by varchar, _superseded_reason varchar, _superseded_at timestamp"
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    for spec in TABLES.values():
+        columns = ", ".join(f"{quote(c.name)} {SQL_TYPES[c.kind]}" for c in spec.columns)
+        lineage = "_source_file varchar, _source_row bigint, _load_id varchar"
+        con.execute(f"create table if not exists {RAW_SCHEMA}.{spec.name} ({columns}, {lineage})")
+        con.execute(
+            f"create table if not exists {RAW_SCHEMA}.{spec.name}_superseded "
+            f"({columns}, {lineage}, {SUPERSEDED_COLUMNS})"
+        )
+    con.execute(f"create table if not exists {RAW_SCHEMA}.quarantine ({QUARANTINE_COLUMNS})")
+    audit = f"{QUARANTINE_COLUMNS}, {SUPERSEDED_COLUMNS}"
+    con.execute(f"create table if not exists {RAW_SCHEMA}.quarantine_superseded ({audit})")
+    con.execute(f"create table if not exists {RAW_SCHEMA}.load_history ({HISTORY_COLUMNS})")
+    for name, kind in HISTORY_ADDED.items():
+        con.execute(f"alter table {RAW_SCHEMA}.load_history add column if not exists {name} {kind}")
+    # Histories written before statuses existed: a file without duplicate_of was loaded.
+    con.execute(
+        f"""update {RAW_SCHEMA}.load_history
+            set status = case when duplicate_of is null then '{LOADED}' else '{DUPLICATE}' end,
+                rows_superseded = coalesce(rows_superseded, 0)
+            where status is null"""
+    )
+
+
+def current_version(con: duckdb.DuckDBPyConnection, table: str, path: str) -> tuple[str, str] | None:
+    """(load id, sha256) of the version of ``path`` whose rows are in use, if any."""
+    row = con.execute(
+        f"""select load_id, file_sha256 from {RAW_SCHEMA}.load_history
+            where table_name = ? and source_file = ? and status = '{LOADED}' and superseded_by is null
+            order by loaded_at desc limit 1""",
+        [table, path],
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def loaded_under(con: duckdb.DuckDBPyConnection, table: str, sha256: str) -> str | None:
+    """The path under which this content is in use in this table, if any."""
+    row = con.execute(
+        f"""select source_file from {RAW_SCHEMA}.load_history
+            where table_name = ? and file_sha256 = ? and status = '{LOADED}' and superseded_by is null
+            order by loaded_at limit 1""",
+        [table, sha256],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _move(con: duckdb.DuckDBPyConnection, table: str, where: str, params: list, by: str, reason: str) -> int:
+    """Moves the rows of ``raw.<table>`` matching ``where`` to its superseded table."""
+    target = f"{RAW_SCHEMA}.{table}_superseded"
+    source = f"{RAW_SCHEMA}.{table}"
+    moved = con.execute(
+        f"insert into {target} select s.*, ?, ?, now() from {source} s where {where}", [by, reason, *params]
+    ).fetchone()[0]
+    deleted = con.execute(f"delete from {source} s where {where}", params).fetchone()[0]
+    if moved != deleted:  # both statements see the same rows inside the transaction
+        raise RuntimeError(f"superseding rows of {table}: moved {moved}, removed {deleted}")
+    return int(moved)
+
+
+def supersede_version(con: duckdb.DuckDBPyConnection, spec: TableSpec, old_load: str, new_load: str) -> None:
+    """A path re-sent with other content: its earlier rows and quarantine are kept for audit only."""
+    _move(con, spec.name, "s._load_id = ?", [old_load], new_load, "file_replaced")
+    _move(con, "quarantine", "s.load_id = ?", [old_load], new_load, "file_replaced")
+    con.execute(
+        f"update {RAW_SCHEMA}.load_history set superseded_by = ? where load_id = ?", [new_load, old_load]
+    )
+
+
+def supersede_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, new_load: str) -> int:
+    """Earlier records with a natural key this load sent again: the latest loaded wins."""
+    if not spec.natural_key:
+        return 0
+    match = " and ".join(f"n.{quote(k)} = s.{quote(k)}" for k in spec.natural_key)
+    where = (
+        f"s._load_id <> ? and exists (select 1 from {RAW_SCHEMA}.{spec.name} n "
+        f"where n._load_id = ? and {match})"
+    )
+    return _move(con, spec.name, where, [new_load, new_load], new_load, "same_natural_key")
+
+
+def record(con: duckdb.DuckDBPyConnection, load_id: str, run_id: str, load: FileLoad, size: int) -> None:
+    con.execute(
+        f"""insert into {RAW_SCHEMA}.load_history
+            (load_id, run_id, table_name, source_file, file_sha256, file_bytes, rows_read, rows_loaded,
+             rows_quarantined, duplicate_of, loaded_at, status, replaces, rows_superseded)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?)""",
+        [
+            load_id, run_id, load.table, load.path, load.sha256, size, load.rows_read, load.rows_loaded,
+            load.rows_quarantined, load.duplicate_of, load.status, load.replaces, load.rows_superseded,
+        ],
+    )  # fmt: skip
+
+
+def superseded_counts(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, int]]:
+    """Per table: files replaced by a newer version and records superseded by a newer one
+    with the same natural key (for the run's data-quality report)."""
+    rows = con.execute(
+        f"""select table_name, count(*) filter (superseded_by is not null),
+                   coalesce(sum(rows_superseded), 0)
+            from {RAW_SCHEMA}.load_history group by all order by 1"""
+    ).fetchall()
+    return {t: {"files_replaced": int(f), "records_superseded": int(r)} for t, f, r in rows}
