@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration import landing_read
-from orchestration.landing import PAIN_SCORE, LandingError, load_table
+from orchestration.ingest.landing import PAIN_SCORE, LandingError, load_table
 from tests.test_landing import PAIN_HEADER, write
 
 NAME, SSN = "Zelda Quixote", "987-65-4321"

@@ -7,8 +7,8 @@ import random
 import pytest
 
 from orchestration import landing_csv
-from orchestration.landing_csv import _fast_batches, _scan, _slow_batches
-from orchestration.landing_spec import LandingError
+from orchestration.ingest.landing_csv import _fast_batches, _scan, _slow_batches
+from orchestration.ingest.landing_spec import LandingError
 
 PIECES = [
     "a",

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from orchestration import landing_read
-from orchestration.landing import PAIN_SCORE, LandingError, load_table
+from orchestration.ingest.landing import PAIN_SCORE, LandingError, load_table
 from tests.test_landing import PAIN_HEADER, quarantined, write
 
 GOOD = "P0,2024-01-05,back,NRS,7,10"

@@ -17,6 +17,7 @@ import pandas as pd
 from expectations import episodes as episode_suite
 from expectations import load_accounting as accounting_suite
 from expectations import measure_summary as summary_suite
+from orchestration.gate.formats import reporting_formats
 from orchestration.gate.validation import GateResult, SuiteInput, results_dir_for, validate
 from orchestration.resources import G2139Settings
 from orchestration.rules import Rules, load_rules
@@ -123,4 +124,9 @@ def load_accounting_expectations(
     return run_suite(context, g2139, accounting_input)
 
 
-gate_checks = [episodes_expectations, measure_summary_expectations, load_accounting_expectations]
+gate_checks = [
+    episodes_expectations,
+    measure_summary_expectations,
+    load_accounting_expectations,
+    reporting_formats,
+]

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.landing_files import SUPPORTED_SUFFIXES, file_state, landing_files, plain_error
-from orchestration.landing_read import header_map, read_columns, stage_file, unreadable_rows
-from orchestration.landing_spec import (
+from orchestration.ingest.landing_files import SUPPORTED_SUFFIXES, file_state, landing_files, plain_error
+from orchestration.ingest.landing_read import header_map, read_columns, stage_file, unreadable_rows
+from orchestration.ingest.landing_spec import (
     ELIGIBILITY,
     MEDICAL_CLAIM,
     PAIN_SCORE,
@@ -40,8 +40,8 @@ from orchestration.landing_spec import (
     LandingError,
     TableSpec,
 )
-from orchestration.landing_sql import find_problems, quote, row_as_json, typed_select
-from orchestration.landing_store import (
+from orchestration.ingest.landing_sql import find_problems, quote, row_as_json, typed_select
+from orchestration.ingest.landing_store import (
     DUPLICATE,
     RAW_SCHEMA,
     STILL_BEING_WRITTEN,

@@ -17,7 +17,9 @@ from dagster import AssetExecutionContext
 
 from orchestration.publish.feeds import write_feeds
 from orchestration.publish.release import Release, write_release
+from orchestration.reporting.from_marts import REPORT, report_page, reporting_files
 from orchestration.resources import G2139Settings
+from orchestration.rules import load_rules
 from orchestration.warehouse import relation_key
 
 FEEDS_KEY = dg.AssetKey(["feeds", "payer_feeds"])
@@ -28,6 +30,7 @@ MART_INPUTS = (
     "data_quality",
     "load_accounting",
     "quarantine_summary",
+    "measure_summary_history",
 )
 
 
@@ -69,8 +72,14 @@ def publish(g2139: G2139Settings, run_id: str, checks: list[dict]) -> Release:
     settings = g2139.run
     run = {"performance_year": settings.performance_year, "as_of_date": settings.as_of_date.isoformat()}
 
+    warehouse = g2139.engine
+    files = {
+        **reporting_files(warehouse, settings),
+        REPORT: report_page(warehouse, settings, load_rules(settings.var_overrides)),
+    }
+
     def fill(release: Path) -> dict:
-        from_marts = write_feeds(g2139.engine, release, run)
+        from_marts = write_feeds(warehouse, release, run, files)
         return {
             "run_id": run_id,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -89,8 +98,10 @@ def publish(g2139: G2139Settings, run_id: str, checks: list[dict]) -> Release:
     group_name="publish",
     kinds={"csv", "json"},
     description=(
-        "`<output>/<PY>/`: one folder per payer with episodes.csv and summary.json, plus "
-        "manifest.json and data_quality.json; swapped in atomically once the blocking checks passed."
+        "`<output>/<PY>/`: one folder per payer with episodes.csv and summary.json, all_payers/, "
+        "qpp/ (QPP submission bodies per TIN and TIN + NPI), fhir/ (MeasureReports), schema/, "
+        "report.html, manifest.json and data_quality.json; swapped in atomically once the "
+        "blocking checks passed."
     ),
 )
 def payer_feeds(context: AssetExecutionContext, g2139: G2139Settings) -> dg.MaterializeResult:

@@ -6,16 +6,13 @@ only selects, shapes and writes. It reads ``marts.*`` only, through the warehous
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Any
 
 from orchestration.publish.release import private_dir, write_json
 from orchestration.warehouse import Warehouse
-
-# The data contract's summary.json keeps its top-level counts for this stratum; the other
-# strata and the overall rate sit beside them in `strata` and `overall`.
-HEADLINE_STRATUM = "lumbarFusion"
-OVERALL = "overall"
 
 # Contract order; more columns may follow, never fewer or reordered.
 CONTRACT_COLUMNS = (
@@ -31,23 +28,6 @@ EXTRA_COLUMNS = (
     "as_of_date",
 )
 EXACT_DECIMALS = {"baseline_score", "one_year_score", "improvement"}
-# summary.json key -> marts.measure_summary column (`g2139` counts the not_met code).
-SUMMARY_FIELDS = {
-    "episodes": "episodes",
-    "excluded": "excluded",
-    "pending": "pending",
-    "eligible_population": "eligible_population",
-    "performance_met": "performance_met",
-    "performance_not_met": "performance_not_met",
-    "not_measured": "not_measured",
-    "g2139": "not_met",
-}
-CODE_COLUMNS = {
-    "code_met": "met",
-    "code_not_met": "not_met",
-    "code_not_measured": "not_measured",
-    "code_excluded": "excluded",
-}
 
 
 def _exact(column: str) -> str:
@@ -73,43 +53,21 @@ def canonical_payers(warehouse: Warehouse) -> list[str]:
     return [r["payer"] for r in rows]
 
 
-def measure_block(warehouse: Warehouse) -> dict[str, Any]:
-    [row] = warehouse.rows(
-        "select * from marts.measure_definition where stratum = $stratum", {"stratum": HEADLINE_STRATUM}
-    )
-    codes = {row[column]: outcome for column, outcome in CODE_COLUMNS.items()}
-    return {"id": row["measure_id"], "stratum": row["stratum"], "codes": dict(sorted(codes.items()))}
-
-
-def _counts(row: dict[str, Any]) -> dict[str, Any]:
-    rate = row["performance_rate"]
-    counts = {key: int(row[column]) for key, column in SUMMARY_FIELDS.items()}
-    return {**counts, "performance_rate": None if rate is None else float(rate)}
-
-
-def payer_summary(warehouse: Warehouse, payer: str, run: dict[str, Any], measure: dict[str, Any]) -> dict:
-    rows = {
-        r["stratum"]: r
-        for r in warehouse.rows(
-            "select * from marts.measure_summary where level = 'payer' and payer = $payer", {"payer": payer}
-        )
-    }
-    return {
-        "payer": payer,
-        **run,
-        "measure": measure,
-        **_counts(rows[HEADLINE_STRATUM]),
-        "strata": {s: _counts(r) for s, r in sorted(rows.items()) if s != OVERALL},
-        OVERALL: _counts(rows[OVERALL]),
-    }
-
-
-def write_payer_feed(warehouse: Warehouse, folder: Path, payer: str, summary: dict) -> None:
+def write_payer_feed(warehouse: Warehouse, folder: Path, payer: str) -> None:
     private_dir(folder)
     target = folder / "episodes.csv"
     warehouse.copy_csv(episodes_query(), target, {"payer": payer})
     target.chmod(0o600)
-    write_json(folder / "summary.json", summary)
+
+
+def write_files(release: Path, files: dict[str, bytes]) -> None:
+    """Writes already-built files (summaries, QPP, FHIR, schemas, report) into the release."""
+    for relative, content in sorted(files.items()):
+        target = release / relative
+        private_dir(target.parent)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "wb") as handle:
+            handle.write(content)
 
 
 def data_quality(warehouse: Warehouse, run: dict[str, Any]) -> dict:
@@ -140,7 +98,20 @@ def data_quality(warehouse: Warehouse, run: dict[str, Any]) -> dict:
             if r["reason"] in ("missing_birth_date", "conflicting_birth_date")
         },
         "episodes_left_out": left_out,
+        "superseded": superseded(warehouse),
     }
+
+
+def superseded(warehouse: Warehouse) -> dict[str, dict[str, int]]:
+    """Per table: landing files replaced by a newer version of the same path, and records
+    superseded by a later file's record with the same natural key (kept for audit only)."""
+    rows = warehouse.rows(
+        "select table_name, count(superseded_by) as files_replaced,"
+        " coalesce(sum(rows_superseded), 0) as records_superseded,"
+        " count(*) filter (where status = 'still_being_written') as files_still_being_written"
+        " from marts.load_accounting group by table_name order by table_name"
+    )
+    return {r.pop("table_name"): {k: int(v) for k, v in r.items()} for r in rows}
 
 
 def inputs(warehouse: Warehouse) -> list[dict]:
@@ -149,17 +120,27 @@ def inputs(warehouse: Warehouse) -> list[dict]:
     for r in warehouse.rows("select * from marts.load_accounting order by table_name, path"):
         entry = {key: r[key] for key in ("path", "sha256", "rows_read", "rows_loaded", "rows_quarantined")}
         entry["table"] = r["table_name"]
-        if r.get("duplicate_of"):
-            entry["duplicate_of"] = r["duplicate_of"]
+        if r.get("status") not in (None, "loaded"):
+            entry["status"] = r["status"]
+        for key in ("duplicate_of", "replaces", "superseded_by"):
+            if r.get(key):
+                entry[key] = r[key]
         entries.append(entry)
     return entries
 
 
-def write_feeds(warehouse: Warehouse, release: Path, run: dict[str, Any]) -> dict[str, Any]:
-    """Writes every payer's feed and data_quality.json into the release; returns the
-    manifest's fields that come from the marts."""
-    measure = measure_block(warehouse)
+def write_feeds(
+    warehouse: Warehouse, release: Path, run: dict[str, Any], files: dict[str, bytes]
+) -> dict[str, Any]:
+    """Writes every payer's episodes, the reporting files built from the marts and
+    data_quality.json into the release; returns the manifest's fields from the marts."""
     for payer in canonical_payers(warehouse):
-        write_payer_feed(warehouse, release / payer, payer, payer_summary(warehouse, payer, run, measure))
+        write_payer_feed(warehouse, release / payer, payer)
+    write_files(release, files)
     write_json(release / "data_quality.json", data_quality(warehouse, run))
-    return {"measure": measure, "inputs": inputs(warehouse)}
+    overall = json.loads(files["all_payers/summary.json"])
+    return {
+        "inputs": inputs(warehouse),
+        "ready": overall["ready"],
+        "ready_by_stratum": {name: block["ready"] for name, block in sorted(overall["strata"].items())},
+    }

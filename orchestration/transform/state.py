@@ -42,7 +42,9 @@ def input_state(
 
 
 def loaded_files(warehouse: Warehouse) -> list[str]:
-    rows = warehouse.rows("select distinct file_sha256 from raw.load_history where duplicate_of is null")
+    rows = warehouse.rows(
+        "select distinct file_sha256 from raw.load_history  where status = 'loaded' and superseded_by is null"
+    )
     return [r["file_sha256"] for r in rows]
 
 

@@ -32,7 +32,13 @@ final as (
         cast(rows_quarantined as {{ dbt.type_bigint() }}) as rows_quarantined,
         cast(duplicate_of as {{ dbt.type_string() }}) as duplicate_of,
         cast(rows_read = rows_loaded + rows_quarantined as {{ dbt.type_boolean() }}) as balanced,
-        cast(loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
+        cast(loaded_at as {{ dbt.type_timestamp() }}) as loaded_at,
+        -- loaded | duplicate | still_being_written; a path re-sent with new content
+        -- replaces its earlier version, which is then superseded (kept for audit, unused).
+        cast(status as {{ dbt.type_string() }}) as status,
+        cast(replaces as {{ dbt.type_string() }}) as replaces,
+        cast(superseded_by as {{ dbt.type_string() }}) as superseded_by,
+        cast(coalesce(rows_superseded, 0) as {{ dbt.type_bigint() }}) as rows_superseded
     from first_loads
     where load_order = 1
 )

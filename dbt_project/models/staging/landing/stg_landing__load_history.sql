@@ -17,7 +17,11 @@ final as (
         rows_loaded,
         rows_quarantined,
         duplicate_of,
-        loaded_at
+        loaded_at,
+        status,
+        replaces,
+        superseded_by,
+        rows_superseded
     from source
 )
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from orchestration.landing_spec import SQL_TYPES, TABLES, TableSpec
-from orchestration.landing_sql import quote
+from orchestration.ingest.landing_spec import SQL_TYPES, TABLES, TableSpec
+from orchestration.ingest.landing_sql import quote
 
 RAW_SCHEMA = "raw"
 LOADED, DUPLICATE, STILL_BEING_WRITTEN = "loaded", "duplicate", "still_being_written"

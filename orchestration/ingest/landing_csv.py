@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from orchestration.landing_spec import LandingError
+from orchestration.ingest.landing_spec import LandingError
 
 MAX_RECORD_BYTES = 1 << 20  # a record longer than this is quarantined, never read by the engine
 CHUNK_BYTES = 8 << 20

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.landing_spec import LandingError
+from orchestration.ingest.landing_spec import LandingError
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet")
 

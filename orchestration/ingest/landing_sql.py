@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.landing_spec import SQL_TYPES, Column, TableSpec
+from orchestration.ingest.landing_spec import SQL_TYPES, Column, TableSpec
 
 # Plain base-10 literals only: `9.6` is no integer, `0xA` and `1e1` are no numbers, and a
 # decimal never has more places than the raw column keeps (its trailing zeros aside).

@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from orchestration.landing_csv import (
+from orchestration.ingest.landing_csv import (
     MAX_RECORD_BYTES,
     BadRecord,
     excerpt,
@@ -23,8 +23,8 @@ from orchestration.landing_csv import (
     scan_csv,
     write_readable_copy,
 )
-from orchestration.landing_spec import LandingError, TableSpec
-from orchestration.landing_sql import literal, quote
+from orchestration.ingest.landing_spec import LandingError, TableSpec
+from orchestration.ingest.landing_sql import literal, quote
 
 # Parquet types whose text is normalised so that an integral 10.0 reads as 10.
 NUMERIC_PREFIXES = ("FLOAT", "DOUBLE", "DECIMAL")
