@@ -172,16 +172,17 @@ def _quarantine(con: duckdb.DuckDBPyConnection, path: Path, facts: list[str]) ->
     con.execute(
         f"""insert into {RAW_SCHEMA}.quarantine
             select ?, ?, ?, ?, ?, _fhir_lines.line, _problem.column, _problem.reason,
-                   to_json({{'line': _fhir_lines.line, 'resource': j}})
+                   to_json({{'line': _fhir_lines.line, 'resource': _fhir_staged.json}})
             from _fhir_typed join _fhir_lines using (_row_number)
-            where _problem is not null and j is not null
+            join _fhir_staged on _fhir_staged.rowid + 1 = _fhir_typed._row_number
+            where _problem is not null and not not_json
             order by _row_number""",
         facts,
     )
     # Lines that are not JSON: an excerpt of the bytes, read here (the engine has no value).
     bad = con.execute(
         """select _fhir_lines.line, start, "end" from _fhir_typed join _fhir_lines using (_row_number)
-           where j is null order by _row_number"""
+           where not_json order by _row_number"""
     ).fetchall()
     if bad:
         excerpts = pa.table(

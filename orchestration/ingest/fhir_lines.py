@@ -19,7 +19,8 @@ import numpy as np
 from orchestration.ingest.landing_csv import CHUNK_BYTES, EXCERPT_CHARS
 
 LF = 10
-BLANK_BYTES = np.array([9, 13, 32, LF], np.uint8)  # tab, CR, space: JSON whitespace; LF ends a line
+BLANK = np.zeros(256, bool)
+BLANK[[9, 13, 32, LF]] = True  # tab, CR, space: JSON whitespace; LF ends a line
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,16 @@ def scan_lines(path: Path) -> LineScan:
         while chunk := handle.read(CHUNK_BYTES):
             b = np.frombuffer(chunk, np.uint8)
             newline_at = np.flatnonzero(b == LF)
-            # Which lines (in this chunk; index len(newline_at) = the line still open) hold a
-            # byte that is not whitespace.
-            filled_at = np.flatnonzero(~np.isin(b, BLANK_BYTES))
-            filled = np.zeros(newline_at.size + 1, bool)
-            filled[np.searchsorted(newline_at, filled_at)] = True
+            # Which lines (in this chunk; the last = the line still open) hold a byte that is
+            # not whitespace. A line starting with one does; the few others (empty, or starting
+            # with whitespace) are looked at byte by byte.
+            bounds_from = np.concatenate(([0], newline_at + 1))
+            bounds_to = np.concatenate((newline_at, [len(b)]))
+            sizes = bounds_to - bounds_from
+            first = np.where(sizes > 0, b[np.minimum(bounds_from, len(b) - 1)], LF)
+            filled = ~BLANK[first]
+            for k in np.flatnonzero(~filled & (sizes > 0)):
+                filled[k] = not BLANK[b[bounds_from[k] : bounds_to[k]]].all()
             filled[0] |= open_filled
             line_starts = np.concatenate(([open_start], base + newline_at + 1))
             keep = np.flatnonzero(filled[:-1])

@@ -25,6 +25,8 @@ site, the range.
 
 from __future__ import annotations
 
+import json
+
 from orchestration.ingest.landing_spec import Column, TableSpec
 from orchestration.ingest.landing_sql import _typed, literal
 
@@ -34,6 +36,7 @@ SNOMED = "http://snomed.info/sct"
 PAIN_CODES = {"72514-3": "NRS", "38208-5": "NRS", "38214-3": "VAS"}
 VAS_SCALES = {"mm": 100, "cm": 10}
 FINAL_STATUSES = ("final", "amended", "corrected")
+SUBJECT = "^(?:.*/)?Patient/([^/]+)$"  # the person id: what follows Patient/ (relative or full URL)
 
 FHIR_OBSERVATION = TableSpec(
     name="fhir_observation",
@@ -60,17 +63,25 @@ FHIR_PATIENT = TableSpec(
 # The landing table of load history and quarantine: a file holds both resource types.
 FHIR = TableSpec(name="fhir", columns=(), stored_in=(FHIR_OBSERVATION.name, FHIR_PATIENT.name))
 
-_CODING = """'[{"system": "VARCHAR", "code": "VARCHAR"}]'"""
+# The elements the mapping reads, parsed once per line (a value of another JSON type is null).
+_CODINGS = [{"system": "VARCHAR", "code": "VARCHAR"}]
+_SHAPE = {
+    "resourceType": "VARCHAR", "id": "VARCHAR", "status": "VARCHAR", "birthDate": "VARCHAR",
+    "subject": {"reference": "VARCHAR"}, "code": {"coding": _CODINGS},
+    "effectiveDateTime": "VARCHAR", "effectivePeriod": {"start": "VARCHAR"},
+    "valueQuantity": {"value": "JSON", "unit": "VARCHAR", "code": "VARCHAR"}, "valueInteger": "JSON",
+    "bodySite": {"coding": _CODINGS, "text": "VARCHAR"},
+}  # fmt: skip
 
 
 def _in(values) -> str:
     return "(" + ", ".join(literal(v) for v in values) + ")" if values else "(null)"
 
 
-def _first_code(path: str, system: str, codes) -> str:
-    """The first coding at ``path`` of ``system`` (or without a system) whose code is listed."""
+def _first_code(codings: str, system: str, codes) -> str:
+    """The first of ``codings`` of ``system`` (or without a system) whose code is listed."""
     return (
-        f"list_filter(json_transform(j -> '{path}', {_CODING}), lambda c: "
+        f"list_filter({codings}, lambda c: "
         f"coalesce(c.system, {literal(system)}) = {literal(system)} and c.code in {_in(codes)})[1].code"
     )
 
@@ -89,21 +100,22 @@ def typed_resources(body_sites: dict[str, dict[str, str]]) -> str:
     texts = {t.strip().lower() for t in body_sites.get("text", {})}
     date, score = _typed(Column("d", "date"), "effective"), _typed(Column("s", "decimal"), "value_text")
     birth = _typed(Column("b", "date"), "birth_text")
+    shape = literal(json.dumps(_SHAPE))
     fields = f"""
-        select _row_number, j,
-            case when json_type(j) = 'OBJECT' then j ->> '$.resourceType' end as resource_type,
-            nullif(trim(j ->> '$.id'), '') as id,
-            j ->> '$.status' as status,
-            nullif(trim(regexp_extract(j ->> '$.subject.reference', '^(?:.*/)?Patient/([^/]+)$', 1)), '')
-                as person_id,
-            coalesce(j ->> '$.effectiveDateTime', j ->> '$.effectivePeriod.start') as effective,
-            coalesce(j -> '$.valueQuantity.value', j -> '$.valueInteger') as value_json,
-            lower(trim(coalesce(j ->> '$.valueQuantity.unit', j ->> '$.valueQuantity.code'))) as unit,
-            {_first_code("$.code.coding", LOINC, PAIN_CODES)} as loinc_code,
-            {_first_code("$.bodySite.coding", SNOMED, body_sites.get("snomed", {}))} as body_site_code,
-            nullif(trim(j ->> '$.bodySite.text'), '') as body_site_text,
-            j ->> '$.birthDate' as birth_text
-        from (select rowid + 1 as _row_number, json as j from _fhir_staged)"""
+        select _row_number, j is null as not_json,
+            case when json_type(j) = 'OBJECT' then r.resourceType end as resource_type,
+            nullif(trim(r.id), '') as id,
+            r.status,
+            nullif(trim(regexp_extract(r.subject.reference, {literal(SUBJECT)}, 1)), '') as person_id,
+            coalesce(r.effectiveDateTime, r.effectivePeriod.start) as effective,
+            coalesce(r.valueQuantity.value, r.valueInteger) as value_json,
+            lower(trim(coalesce(r.valueQuantity.unit, r.valueQuantity.code))) as unit,
+            {_first_code("r.code.coding", LOINC, PAIN_CODES)} as loinc_code,
+            {_first_code("r.bodySite.coding", SNOMED, body_sites.get("snomed", {}))} as body_site_code,
+            nullif(trim(r.bodySite.text), '') as body_site_text,
+            r.birthDate as birth_text
+        from (select rowid + 1 as _row_number, json as j, json_transform(json, {shape}) as r
+              from _fhir_staged)"""
     typed = f"""
         select *,
             case when json_type(value_json) in ('UBIGINT', 'BIGINT', 'DOUBLE') then value_json ->> '$' end
@@ -114,7 +126,7 @@ def typed_resources(body_sites: dict[str, dict[str, str]]) -> str:
             end as scale_max
         from ({fields})"""
     problem = f"""case
-            when j is null then {_problem("not_json", None)}
+            when not_json then {_problem("not_json", None)}
             when resource_type is null or resource_type not in ('Observation', 'Patient')
                 then {_problem("other_resource_type", "resourceType")}
             when resource_type = 'Patient' and id is null then {_problem("missing_required_value", "id")}
@@ -137,5 +149,5 @@ def typed_resources(body_sites: dict[str, dict[str, str]]) -> str:
             when score < 0 or score > scale_max then {_problem("score_out_of_range", "value")}
         end"""
     return f"""
-        select *, {problem} as _problem
+        select * exclude (value_json), {problem} as _problem
         from (select *, {date} as assessment_date, {score} as score, {birth} as birth_date from ({typed}))"""
