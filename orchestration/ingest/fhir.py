@@ -24,7 +24,13 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.ingest.fhir_lines import LineScan, excerpt, scan_lines
-from orchestration.ingest.fhir_sql import FHIR, FHIR_OBSERVATION, FHIR_PATIENT, typed_resources
+from orchestration.ingest.fhir_sql import (
+    FHIR,
+    FHIR_OBSERVATION,
+    FHIR_PATIENT,
+    parsed_resources,
+    typed_resources,
+)
 from orchestration.ingest.landing import (
     _alone,
     _transaction,
@@ -110,8 +116,9 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, name: str, run_id: str, bo
         _stage(con, _safe_link(path, Path(scratch), ".ndjson"), name, scan)
     if file_state(path, name) != before:
         return _waiting(con, load_id, run_id, FHIR, name, sha256, before.size)
-    con.execute("drop table if exists _fhir_typed")
-    con.execute(f"create temp table _fhir_typed as {typed_resources(body_sites)}")
+    for table, query in (("_fhir_parsed", parsed_resources()), ("_fhir_typed", typed_resources(body_sites))):
+        con.execute(f"drop table if exists {table}")
+        con.execute(f"create temp table {table} as {query}")
     lineage = [name, load_id]
     with _transaction(con):
         _insert(con, FHIR_OBSERVATION, "Observation", OBSERVATION_COLUMNS, lineage)

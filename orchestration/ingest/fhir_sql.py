@@ -90,8 +90,17 @@ def _problem(reason: str, column: str | None) -> str:
     return f"{{'reason': {literal(reason)}, 'column': {literal(column) if column else 'null'}}}"
 
 
+def parsed_resources() -> str:
+    """Each staged line parsed once into the elements the mapping reads (temp table ``_fhir_parsed``:
+    materialised, because the engine would otherwise parse again for every element used)."""
+    return f"""
+        select rowid + 1 as _row_number, json is null as not_json, json_type(json) = 'OBJECT' as is_object,
+               json_transform(json, {literal(json.dumps(_SHAPE))}) as r
+        from _fhir_staged"""
+
+
 def typed_resources(body_sites: dict[str, dict[str, str]]) -> str:
-    """Every staged line, typed, with its first problem (null when usable).
+    """Every parsed line, typed, with its first problem (null when usable).
 
     ``body_sites`` is seed ``fhir_body_site``: {kind: {code or text: body site}}.
     """
@@ -100,10 +109,9 @@ def typed_resources(body_sites: dict[str, dict[str, str]]) -> str:
     texts = {t.strip().lower() for t in body_sites.get("text", {})}
     date, score = _typed(Column("d", "date"), "effective"), _typed(Column("s", "decimal"), "value_text")
     birth = _typed(Column("b", "date"), "birth_text")
-    shape = literal(json.dumps(_SHAPE))
     fields = f"""
-        select _row_number, j is null as not_json,
-            case when json_type(j) = 'OBJECT' then r.resourceType end as resource_type,
+        select _row_number, not_json,
+            case when is_object then r.resourceType end as resource_type,
             nullif(trim(r.id), '') as id,
             r.status,
             nullif(trim(regexp_extract(r.subject.reference, {literal(SUBJECT)}, 1)), '') as person_id,
@@ -114,8 +122,7 @@ def typed_resources(body_sites: dict[str, dict[str, str]]) -> str:
             {_first_code("r.bodySite.coding", SNOMED, body_sites.get("snomed", {}))} as body_site_code,
             nullif(trim(r.bodySite.text), '') as body_site_text,
             r.birthDate as birth_text
-        from (select rowid + 1 as _row_number, json as j, json_transform(json, {shape}) as r
-              from _fhir_staged)"""
+        from _fhir_parsed"""
     typed = f"""
         select *,
             case when json_type(value_json) in ('UBIGINT', 'BIGINT', 'DOUBLE') then value_json ->> '$' end
