@@ -7,26 +7,17 @@ from pathlib import Path
 
 import pandas as pd
 
-KEY = ["stratum", "person_id", "payer", "procedure_date"]
+from bench.contract import KEY, RESULT_COLUMNS, VALUES
+
 # A result without a stratum column predates the second stratum: all lumbar fusion.
 DEFAULT_STRATUM = "lumbarFusion"
-VALUES = [
-    "baseline_date",
-    "baseline_score",
-    "one_year_date",
-    "one_year_score",
-    "improvement",
-    "outcome",
-    "quality_code",
-]
-COLUMNS = KEY + VALUES
 PAYERS = ("aetna", "bcbs", "cigna", "uhc", "medicare")
 
 
 def normalised(frame: pd.DataFrame) -> pd.DataFrame:
     """Every column as text (ISO dates, exact decimals, '' for missing), sorted by key."""
     out = pd.DataFrame(index=frame.index)
-    for column in COLUMNS:
+    for column in RESULT_COLUMNS:
         values = frame[column] if column in frame.columns else pd.Series(DEFAULT_STRATUM, index=frame.index)
         if column.endswith("_date"):
             values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
@@ -40,10 +31,10 @@ def read_published(folder: Path) -> pd.DataFrame:
     for payer in PAYERS:
         with (folder / payer / "episodes.csv").open(newline="") as handle:
             rows.extend(
-                {c: (r.get(c) or DEFAULT_STRATUM) if c == "stratum" else r[c] for c in COLUMNS}
+                {c: (r.get(c) or DEFAULT_STRATUM) if c == "stratum" else r[c] for c in RESULT_COLUMNS}
                 for r in csv.DictReader(handle)
             )
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
 def differences(results: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -13,7 +13,6 @@ compute the per-episode outcomes of both strata from the landing folder.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import hashlib
 import re
@@ -26,41 +25,15 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
+
+from bench.contract import KEY, LANDING_COLUMNS, TABLES, main_of
 
 SQL_FILE = Path(__file__).with_name("floor.sql")
 SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
-TABLES = ("medical_claim", "eligibility", "pain_score")
 # Stratum -> seed of its procedure value set (same columns for both strata).
 VALUE_SETS = {"lumbarFusion": "lumbar_fusion", "lumbarDiscectomy": "lumbar_discectomy"}
-RESULT_ORDER = "stratum, person_id, payer, procedure_date"
-
-
-def _numbered(prefix: str, count: int = 25) -> tuple[str, ...]:
-    return tuple(f"{prefix}_{i}" for i in range(1, count + 1))
-
-
-# The columns the script reads per table. Each exists in the source subquery (null
-# when no file has it), so the script needs no per-landing variants; of the numbered
-# ones, only those some file has, plus _1 (see ``source_sql``).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "medical_claim": (
-        "claim_id",
-        "claim_line_number",
-        "claim_type",
-        "person_id",
-        "payer",
-        "claim_line_start_date",
-        "claim_line_end_date",
-        "hcpcs_code",
-        *_numbered("diagnosis_code"),
-        *_numbered("procedure_code"),
-        *_numbered("procedure_date"),
-    ),
-    "eligibility": ("person_id", "birth_date", "enrollment_start_date", "enrollment_end_date"),
-    "pain_score": ("person_id", "assessment_date", "body_site", "instrument", "score", "scale_max"),
-}
+RESULT_ORDER = ", ".join(KEY)
 
 # Same dialect as the loader; rows with the wrong number of fields are skipped
 # (the loader quarantines them).
@@ -78,14 +51,6 @@ TEXT_COLUMNS = re.compile(
 )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def unique_files(paths: Iterable[Path]) -> list[Path]:
     """The files in name order, each content once (the loader loads a resent file once).
 
@@ -100,7 +65,8 @@ def unique_files(paths: Iterable[Path]) -> list[Path]:
     keep: list[Path] = []
     for path in paths:
         if len(by_size[path.stat().st_size]) > 1:
-            digest = _sha256(path)
+            with path.open("rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
             if digest in seen:
                 continue
             seen.add(digest)
@@ -214,7 +180,7 @@ def render_sql(
         "as_of": as_of.isoformat(),
         "performance_year": str(int(performance_year)),
         "procedure_value_sets": value_sets_sql(seeds),
-        **(sources or {t: source_sql(landing_files(landing, t), COLUMNS[t]) for t in TABLES}),
+        **(sources or {t: source_sql(landing_files(landing, t), LANDING_COLUMNS[t]) for t in TABLES}),
     }
     for name, value in values.items():
         text = text.replace("{{" + name + "}}", value)
@@ -251,9 +217,9 @@ def load_warehouse(con: duckdb.DuckDBPyConnection, landing: Path) -> dict[str, s
             union = " union all by name ".join(f"select * from {r}" for r in readers)
             con.execute(f"create or replace table {table} as {union}")
             present = {c.lower() for c in con.table(table).columns}
-            sources[table] = _text_source([table], present, COLUMNS[table])
+            sources[table] = _text_source([table], present, LANDING_COLUMNS[table])
         else:
-            sources[table] = _text_source([], set(), COLUMNS[table])
+            sources[table] = _text_source([], set(), LANDING_COLUMNS[table])
     return sources
 
 
@@ -279,24 +245,8 @@ def run_warehouse_floor(
         con.close()
 
 
-def write_result(frame: pd.DataFrame, out: Path) -> None:
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), out)
-
-
-def _arguments(argv: Sequence[str] | None, description: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--landing", type=Path, required=True)
-    parser.add_argument("--as-of", type=date.fromisoformat, required=True)
-    parser.add_argument("--performance-year", type=int, required=True)
-    parser.add_argument("--out", type=Path, required=True, help="result Parquet file")
-    return parser.parse_args(argv)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
-    args = _arguments(argv, "The measure as one DuckDB script (benchmark floor).")
-    frame = run_floor(args.landing, args.as_of, args.performance_year)
-    write_result(frame, args.out)
-    print(f"{len(frame)} episodes -> {args.out}")
+    main_of(run_floor, "The measure as one DuckDB script (benchmark floor).", argv)
 
 
 if __name__ == "__main__":

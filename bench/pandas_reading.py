@@ -16,25 +16,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-NUMBERED = range(1, 26)
+from bench.contract import LANDING_COLUMNS, TABLES
+
 DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ].*)?"
 NUMBER_PATTERN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
-CLAIM_COLUMNS = [
-    "claim_id",
-    "claim_line_number",
-    "claim_type",
-    "person_id",
-    "payer",
-    "claim_line_start_date",
-    "claim_line_end_date",
-    "hcpcs_code",
-    *(f"diagnosis_code_{i}" for i in NUMBERED),
-    *(f"procedure_code_{i}" for i in NUMBERED),
-    *(f"procedure_date_{i}" for i in NUMBERED),
-]
-ELIGIBILITY_COLUMNS = ["person_id", "birth_date", "enrollment_start_date", "enrollment_end_date"]
-PAIN_COLUMNS = ["person_id", "assessment_date", "body_site", "instrument", "score", "scale_max"]
+CLAIM_COLUMNS, ELIGIBILITY_COLUMNS, PAIN_COLUMNS = (LANDING_COLUMNS[t] for t in TABLES)
 
 
 # --- reading: the same rows the loader keeps ---

@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.floor import SEEDS, _arguments, write_result
+from bench.contract import KEY, NUMBERED, RESULT_COLUMNS, main_of
+from bench.floor import SEEDS
 from bench.pandas_reading import (
     CLAIM_COLUMNS,
     ELIGIBILITY_COLUMNS,
-    NUMBERED,
     PAIN_COLUMNS,
     _integer,
     _micro,
@@ -37,18 +37,8 @@ from bench.pandas_reading import (
 )
 
 UNIT = 10_000_000  # score units per point (1e-7)
-EPISODE = ["person_id", "payer", "procedure_date"]
-KEY = ["stratum", *EPISODE]
-RESULT_COLUMNS = [
-    *KEY,
-    "baseline_date",
-    "baseline_score",
-    "one_year_date",
-    "one_year_score",
-    "improvement",
-    "outcome",
-    "quality_code",
-]
+# An episode is one per person, payer and date, whichever its stratum.
+EPISODE = [c for c in KEY if c != "stratum"]
 SCORE_TEXT = {
     "baseline_score": "baseline_units",
     "one_year_score": "one_year_units",
@@ -383,10 +373,7 @@ def run_pandas(landing: Path, as_of: date, performance_year: int, seeds: Path = 
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = _arguments(argv, "The measure in plain pandas (reference implementation).")
-    frame = run_pandas(args.landing, args.as_of, args.performance_year)
-    write_result(frame, args.out)
-    print(f"{len(frame)} episodes -> {args.out}")
+    main_of(run_pandas, "The measure in plain pandas (reference implementation).", argv)
 
 
 if __name__ == "__main__":

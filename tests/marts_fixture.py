@@ -83,18 +83,21 @@ def episodes_frame() -> pd.DataFrame:
             {
                 "episode_id": eid, "person_id": person, "member_id": f"M{person}", "payer": payer,
                 "performance_year": PERFORMANCE_YEAR, "procedure_date": day, "procedure_code": "22612",
-                "rendering_npi": "1999999999", "baseline_date": (baseline or (None,))[0],
+                "rendering_npi": NPI, "baseline_date": (baseline or (None,))[0],
                 "baseline_score": b_score,
                 "one_year_date": (followup or (None,))[0], "one_year_score": f_score,
                 "improvement": None if b_score is None or f_score is None else b_score - f_score,
                 "outcome": outcome, "quality_code": code, "g2139": code == "G2139",
                 "exclusion_reason": reason, "is_final": final, "stratum": stratum,
-                "rendering_tin": "123456789",
+                "rendering_tin": TIN,
                 "procedure_code_system": "CPT", "exclusion_diagnosis_code": "C7951" if reason else None,
                 "as_of_date": AS_OF,
             }
         )  # fmt: skip
     return pd.DataFrame(rows)
+
+
+TIN, NPI = "123456789", "1999999999"
 
 
 def _summary_row(level: str, level_id: str, payer: str | None, stratum: str, rows: list) -> dict:
@@ -103,7 +106,8 @@ def _summary_row(level: str, level_id: str, payer: str | None, stratum: str, row
     reported = eligible + count["excluded"]
     decided = len(rows) - count["pending"]
     return {
-        "level": level, "level_id": level_id, "payer": payer, "tin": None, "npi": None, "stratum": stratum,
+        "level": level, "level_id": level_id, "payer": payer, "stratum": stratum,
+        "tin": TIN if level.startswith("tin") else None, "npi": NPI if level == "tin_npi" else None,
         "performance_year": PERFORMANCE_YEAR, "as_of_date": AS_OF, "episodes": len(rows),
         "excluded": count["excluded"], "pending": count["pending"], "eligible_population": eligible,
         "performance_met": count["met"], "performance_not_met": count["not_met"] + count["not_measured"],
@@ -116,7 +120,10 @@ def _summary_row(level: str, level_id: str, payer: str | None, stratum: str, row
 def summary_frame(episodes: pd.DataFrame) -> pd.DataFrame:
     records = episodes.to_dict("records")
     out = []
-    for level, level_id, payer in [("payer", p, p) for p in PAYERS] + [("all_payers", "all", None)]:
+    levels = [("payer", p, p) for p in PAYERS] + [
+        ("all_payers", "all", None), ("tin", TIN, None), ("tin_npi", f"{TIN}_{NPI}", None)
+    ]
+    for level, level_id, payer in levels:
         mine = [r for r in records if payer is None or r["payer"] == payer]
         for stratum in (FUSION, DISCECTOMY):
             out.append(
@@ -146,10 +153,16 @@ SMALL_TABLES = {
     "data_quality": "select * from (values ('unmapped_payer', 'Acme Health', 2, 2), "
     "('missing_birth_date', null, 1, 1)) t(reason, detail, episodes, persons)",
     "load_accounting": "select * from (values "
-    "('medical_claim/claims.csv', 'medical_claim', 'aa11', 10, 9, 1, null), "
-    "('medical_claim/again.csv', 'medical_claim', 'aa11', 0, 0, 0, 'medical_claim/claims.csv'), "
-    "('pain_score/scores.csv', 'pain_score', 'bb22', 7, 7, 0, null)) "
-    "t(path, table_name, sha256, rows_read, rows_loaded, rows_quarantined, duplicate_of)",
+    "('medical_claim/claims.csv', 'medical_claim', 'aa11', 10, 9, 1, null, 'loaded', null, null, 0), "
+    "('medical_claim/again.csv', 'medical_claim', 'aa11', 0, 0, 0, 'medical_claim/claims.csv', "
+    "'duplicate', null, null, 0), "
+    "('pain_score/scores.csv', 'pain_score', 'cc33', 5, 5, 0, null, 'loaded', 'L9', null, 0), "
+    "('pain_score/scores.csv', 'pain_score', 'bb22', 7, 7, 0, null, 'loaded', null, 'L1', 2)) "
+    "t(path, table_name, sha256, rows_read, rows_loaded, rows_quarantined, duplicate_of, status, "
+    "superseded_by, replaces, rows_superseded)",
+    "measure_summary_history": "select performance_year, as_of_date, level, level_id, stratum, episodes, "
+    "pending, eligible_population, performance_met, performance_rate from marts.measure_summary "
+    "where level in ('payer', 'all_payers')",
     "quarantine_summary": "select * from "
     "(values ('medical_claim', 'unparseable_date', 'claim_start_date', 1)) "
     "t(table_name, reason, column_name, rows)",

@@ -17,8 +17,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from bench.contract import RESULT_COLUMNS
 from bench.floor import SEEDS, run_floor, run_warehouse_floor
-from bench.pandas_reference import RESULT_COLUMNS, run_pandas
+from bench.pandas_reference import run_pandas
 
 AS_OF = date(2026, 11, 27)
 PERFORMANCE_YEAR = 2026

@@ -59,13 +59,15 @@ def released(tmp_path_factory, marts_warehouse) -> tuple[G2139Settings, Release]
 def test_layout_columns_and_permissions(released):
     _, release = released
     folder = release.folder
-    assert sorted(p.name for p in folder.iterdir()) == sorted([*PAYERS, "manifest.json", "data_quality.json"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([
+        *PAYERS, "all_payers", "qpp", "fhir", "schema", "report.html", "manifest.json", "data_quality.json"
+    ])
     for payer in PAYERS:
         header = (folder / payer / "episodes.csv").read_text().splitlines()[0].split(",")
         assert header == [*feeds.CONTRACT_COLUMNS, *feeds.EXTRA_COLUMNS]
         summary = json.loads((folder / payer / "summary.json").read_text())
-        assert summary.keys() == SUMMARY_KEYS
-        assert summary["measure"] == {
+        assert SUMMARY_KEYS <= summary.keys(), "the contract's keys stay, new ones are added beside them"
+        assert {k: summary["measure"][k] for k in ("id", "stratum", "codes")} == {
             "id": "459",
             "stratum": "lumbarFusion",
             "codes": {"G2138": "met", "G2139": "not_met", "G9945": "excluded", "G9946": "not_measured"},
@@ -102,10 +104,12 @@ def test_summaries_reconcile_with_feeds(released):
     for payer in PAYERS:
         rows = read_feed(released[1].folder, payer)
         summary = json.loads((released[1].folder / payer / "summary.json").read_text())
-        for stratum, block in [("lumbarFusion", summary), *summary["strata"].items()]:
+        blocks = [("lumbarFusion", summary["g2139"], summary)]
+        blocks += [(name, block["not_met"], block) for name, block in summary["strata"].items()]
+        for stratum, not_met, block in blocks:
             count = Counter(r["outcome"] for r in rows if r["stratum"] == stratum)
             assert block["episodes"] == sum(count.values())
-            assert (block["performance_met"], block["g2139"]) == (count["met"], count["not_met"])
+            assert (block["performance_met"], not_met) == (count["met"], count["not_met"])
             assert (block["excluded"], block["pending"]) == (count["excluded"], count["pending"])
         assert summary["overall"]["episodes"] == len(rows)
 
@@ -123,12 +127,20 @@ def test_manifest_lists_inputs_checks_and_every_output(released):
         "medical_claim/again.csv",
         "medical_claim/claims.csv",
         "pain_score/scores.csv",
+        "pain_score/scores.csv",
     ]
     assert manifest["inputs"][0]["duplicate_of"] == "medical_claim/claims.csv"
-    assert "duplicate_of" not in manifest["inputs"][1]
+    assert manifest["inputs"][0]["status"] == "duplicate"
+    assert "duplicate_of" not in manifest["inputs"][1] and "status" not in manifest["inputs"][1]
+    # A path re-sent with other content: both versions listed, each naming the other.
+    versions = {i["sha256"]: i for i in manifest["inputs"][2:]}
+    assert versions["cc33"]["superseded_by"] == "L9" and versions["bb22"]["replaces"] == "L1"
     outputs = {o["path"]: o for o in manifest["outputs"]}
-    expected = {f"{p}/{n}" for p in PAYERS for n in ("episodes.csv", "summary.json")} | {"data_quality.json"}
-    assert set(outputs) == expected
+    on_disk = {p.relative_to(release.folder).as_posix() for p in release.folder.rglob("*") if p.is_file()}
+    assert set(outputs) == on_disk - {"manifest.json"}
+    assert {f"{p}/{n}" for p in PAYERS for n in ("episodes.csv", "summary.json")} <= set(outputs)
+    assert {"all_payers/summary.json", "report.html", "qpp/group/123456789.json",
+            "qpp/individual/123456789_1999999999.json", "fhir/Measure-459.json"} <= set(outputs)
     for path, entry in outputs.items():
         assert file_sha256(release.folder / path) == entry["sha256"]
     assert outputs["aetna/episodes.csv"]["rows"] == 2
@@ -145,6 +157,9 @@ def test_data_quality_reports_what_was_left_out(released):
     assert report["unmapped_payers"] == [{"payer_text": "Acme Health", "episodes": 2, "persons": 2}]
     assert report["persons_without_usable_birth_date"] == {
         "missing_birth_date": {"persons": 1, "episodes": 1}
+    }
+    assert report["superseded"]["pain_score"] == {
+        "files_replaced": 1, "records_superseded": 2, "files_still_being_written": 0
     }
 
 
@@ -167,10 +182,10 @@ def test_interrupted_publication_leaves_the_previous_one_intact(marts_warehouse,
     written: list[str] = []
     real_write = feeds.write_payer_feed
 
-    def fail_after_first_payer(warehouse, folder, payer, summary):
+    def fail_after_first_payer(warehouse, folder, payer):
         if written:
             raise OSError("disk full (injected)")
-        real_write(warehouse, folder, payer, summary)
+        real_write(warehouse, folder, payer)
         written.append(payer)
 
     monkeypatch.setattr(feeds, "write_payer_feed", fail_after_first_payer)

@@ -64,7 +64,8 @@ def write_files(release: Path, files: dict[str, bytes]) -> None:
     """Writes already-built files (summaries, QPP, FHIR, schemas, report) into the release."""
     for relative, content in sorted(files.items()):
         target = release / relative
-        private_dir(target.parent)
+        for folder in reversed(target.relative_to(release).parents[:-1]):
+            private_dir(release / folder)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with open(fd, "wb") as handle:
             handle.write(content)

@@ -20,6 +20,7 @@ from referencing import Registry, Resource
 from orchestration.reporting.facts import Files, dump_json
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
+EPISODE_COLUMNS_FILE = Path(__file__).with_name("episode_columns.json")
 COLUMN_DICTIONARY = "schema/episodes.columns.json"
 # Published path pattern -> schema file (first match wins; PurePosixPath.match is from the right).
 SCHEMA_OF = (
@@ -104,40 +105,12 @@ def _value_sets(seeds_dir: Path, strata: list[dict[str, str]]) -> list[dict[str,
     return [row for row in rows if row.get("role", "primary") == "primary"]
 
 
-# episodes.csv in file order: name, type, empty cells allowed, meaning.
-EPISODE_COLUMNS = (
-    ("episode_id", "text", False,
-     "Stable id of the episode: the same for the same person, payer and procedure date on every run."),
-    ("person_id", "text", False, "The patient (claims person_id)."),
-    ("member_id", "text", True, "The payer's member id from the procedure claim lines."),
-    ("payer", "text", False, "Canonical payer key; a feed holds only its own payer's episodes."),
-    ("performance_year", "integer", False, "The performance year the episode is reported in."),
-    ("procedure_date", "date", False, "Date of the index procedure (YYYY-MM-DD)."),
-    ("procedure_code", "text", False,
-     "Primary CPT code of the surgeon's line, or the facility's ICD-10-PCS code."),
-    ("rendering_npi", "text", True, "NPI of the operating surgeon; empty for facility-only episodes."),
-    ("baseline_date", "date", True,
-     "Date of the baseline back-pain score (procedure - 3 months through procedure)."),
-    ("baseline_score", "decimal", True, "Baseline back-pain score, exact decimal on the 0-10 scale."),
-    ("one_year_date", "date", True,
-     "Date of the follow-up score: one year (9-15 months) for lumbarFusion, three months "
-     "(6-20 weeks) for lumbarDiscectomy."),
-    ("one_year_score", "decimal", True, "Follow-up back-pain score (see one_year_date), exact decimal 0-10."),
-    ("improvement", "decimal", True,
-     "baseline_score - one_year_score (positive = better); empty unless both exist."),
-    ("outcome", "text", False,
-     "Outcome of the episode; pending while the follow-up window is open without a score."),
-    ("quality_code", "text", True, "Quality data code of the outcome; empty while pending."),
-    ("g2139", "boolean", False, "True exactly when quality_code is G2139."),
-    ("exclusion_reason", "text", True, "Why the episode is a denominator exclusion (G9945)."),
-    ("is_final", "boolean", False,
-     "True once the follow-up window has closed; before that the outcome may change."),
-    ("stratum", "text", False, "Stratum of measure #459 the episode belongs to."),
-    ("rendering_tin", "text", True, "TIN billed on the procedure line (group reporting); empty when absent."),
-    ("procedure_code_system", "text", False, "Code system of procedure_code."),
-    ("exclusion_diagnosis_code", "text", True, "Diagnosis code (undotted) that excluded the episode."),
-    ("as_of_date", "date", False, "The run's as-of date; records dated after it were ignored."),
-)  # fmt: skip
+def episode_columns() -> list[dict[str, Any]]:
+    """episodes.csv in file order: name, type, nullable (empty cells allowed), meaning.
+
+    A data file beside this module, so that the columns' documentation is edited as data.
+    """
+    return json.loads(EPISODE_COLUMNS_FILE.read_text(encoding="utf-8"))
 
 
 def _allowed(seeds_dir: Path) -> dict[str, dict[str, list[str]]]:
@@ -172,15 +145,8 @@ def column_dictionary(seeds_dir: Path) -> dict[str, Any]:
         "file": "<payer>/episodes.csv",
         "format": "CSV, comma-separated, header row, UTF-8; booleans true/false; empty cell = no value",
         "columns": [
-            {
-                "name": name,
-                "type": type_,
-                "nullable": nullable,
-                "meaning": meaning,
-                "allowed_values": None,
-                **allowed.get(name, {}),
-            }
-            for name, type_, nullable, meaning in EPISODE_COLUMNS
+            {**column, "allowed_values": None, **allowed.get(column["name"], {})}
+            for column in episode_columns()
         ],
     }
 

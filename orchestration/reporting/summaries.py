@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from orchestration.reporting.facts import (
+    COUNT_FIELDS,
     LEGACY_STRATUM,
     OVERALL,
     OVERALL_ALGORITHM,
@@ -21,17 +22,9 @@ from orchestration.reporting.facts import (
     dump_json,
 )
 
-# summary.json's original count keys, in the marts' terms; `g2139` is the stratum's not-met code
-# count (G2139 for lumbar fusion).
-LEGACY_COUNTS = (
-    "episodes",
-    "excluded",
-    "pending",
-    "eligible_population",
-    "performance_met",
-    "performance_not_met",
-    "not_measured",
-)
+# summary.json's original count keys, in the marts' terms: every count but `not_met`, which
+# summary.json writes as `g2139` (the stratum's not-met code count: G2139 for lumbar fusion).
+LEGACY_COUNTS = tuple(field for field in COUNT_FIELDS if field != "not_met")
 
 
 def stratum_blocks(facts: Facts, level: str, level_id: str) -> dict[str, dict[str, Any]]:
