@@ -40,13 +40,13 @@ def test_every_line_is_loaded_or_quarantined_with_its_line_number(tmp_path, con)
         "   ",
         obs(id="B", status="preliminary"),
         PATIENT,
-        "\r",
+        "\r\x0c\x0b",
         vas(81, "mm", id="C"),
     ]
     write_lines(tmp_path, "export/2025/Observation.ndjson", lines)  # found recursively
     [load] = load_fhir(con, tmp_path, "run-1")
     assert load.table == "fhir" and load.path == "fhir/export/2025/Observation.ndjson"
-    # Blank lines (empty, spaces, a lone CR) are no records.
+    # Blank lines (empty, spaces, a lone CR, form and vertical feeds) are no records.
     assert (load.rows_read, load.rows_loaded, load.rows_quarantined) == (5, 3, 2) and load.balanced
     assert scores(con) == [("A", 7.0, 1), ("C", 81.0, 8)]
     assert con.execute("select _source_row from raw.fhir_patient").fetchall() == [(6,)]

@@ -5,8 +5,8 @@ line is not JSON). This module finds those lines itself, chunk by chunk with
 numpy, so that the loader can check that the engine read exactly as many rows as
 the file has records, and can give each row its physical line number and bytes.
 
-A line holding only spaces, tabs or a carriage return is blank, as in the JSON
-grammar; blank lines are not records (as blank lines of a CSV file are not).
+A line holding only spaces, tabs, carriage returns, form or vertical feeds is blank, as
+the engine skips it; blank lines are not records (as blank lines of a CSV file are not).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from orchestration.ingest.landing_csv import CHUNK_BYTES, EXCERPT_CHARS
 
 LF = 10
 BLANK = np.zeros(256, bool)
-BLANK[[9, 13, 32, LF]] = True  # tab, CR, space: JSON whitespace; LF ends a line
+BLANK[[9, 11, 12, 13, 32, LF]] = True  # tab, VT, FF, CR, space (as the engine skips them); LF ends a line
 
 
 @dataclass(frozen=True)
