@@ -56,6 +56,7 @@ from orchestration.ingest.landing_store import (
 from orchestration.resources import DBT_PROJECT_DIR
 
 FHIR_SUFFIXES = (".ndjson",)
+TEMP_TABLES = ("_fhir_staged", "_fhir_lines", "_fhir_parsed", "_fhir_typed")
 MAX_LINE_BYTES = 16 << 20  # a longer line is not read by the engine: the file fails, named
 
 # The typed resource's values, in the order of FHIR_OBSERVATION's columns.
@@ -101,7 +102,11 @@ def load_fhir_file(
 ) -> FileLoad:
     """Loads one NDJSON file (``name``: its path relative to the landing folder)."""
     ensure_fhir_tables(con)
-    return plainly(name, _load, con, path, name, run_id, body_sites)
+    try:
+        return plainly(name, _load, con, path, name, run_id, body_sites)
+    finally:  # a file's staged copy can be large: it does not outlive its load
+        for table in TEMP_TABLES:
+            con.execute(f"drop table if exists {table}")
 
 
 def _load(con: duckdb.DuckDBPyConnection, path: Path, name: str, run_id: str, body_sites: dict) -> FileLoad:
