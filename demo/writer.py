@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 
 from demo.claims import claim_rows
 from demo.eligibility import eligibility_rows
+from demo.fhir import export_chunk
 from demo.pain import pain_rows
 from demo.people import Pools, people, pools
 from demo.surgeries import surgeries
@@ -44,20 +45,25 @@ CHUNK_PEOPLE = 50_000
 def write_demo_landing(
     out_dir: Path, people: int = DEFAULT_PEOPLE, seed: int = DEFAULT_SEED
 ) -> dict[str, int]:
-    """Writes <out_dir>/medical_claim/, eligibility/, pain_score/ and returns row counts per
-    table (data rows written, bad rows included; the pain_score resend copy not counted)."""
+    """Writes <out_dir>/medical_claim/, eligibility/, pain_score/, fhir/ and returns row counts per
+    table (data rows written, bad rows included; the pain_score resend copy not counted; for
+    fhir, the NDJSON lines)."""
     if people < 1:
         raise ValueError(f"people must be at least 1, got {people}")
     out_dir = Path(out_dir)
     _prepare_folders(out_dir, _planned_files(people))
     provider_pools = pools(seed)
-    counts = {"medical_claim": 0, "eligibility": 0, "pain_score": 0}
+    counts = {"medical_claim": 0, "eligibility": 0, "pain_score": 0, "fhir": 0}
     for chunk, first in enumerate(range(0, people, CHUNK_PEOPLE)):
         rng = np.random.default_rng([seed, chunk])
         tables = _chunk_tables(rng, chunk, first, min(CHUNK_PEOPLE, people - first), provider_pools)
         _write_chunk(out_dir, chunk, tables)
         for name, table in tables.items():
             counts[name] += table.num_rows
+        # An EHR export repeating part of the scores (demo.fhir): each must count once.
+        counts["fhir"] += export_chunk(
+            out_dir / "fhir", f"{chunk:03d}", tables["pain_score"], tables["eligibility"]
+        )
     _write_resend(out_dir / "pain_score")
     return counts
 
@@ -72,6 +78,7 @@ def _planned_files(people: int) -> dict[str, set[str]]:
         },
         "eligibility": {f"eligibility_{t}.csv" for t in tags},
         "pain_score": {f"pain_score_{t}.csv" for t in tags} | {"pain_score_resend.csv"},
+        "fhir": {f"{kind}_{t}.ndjson" for t in tags for kind in ("Observation", "Patient")},
     }
 
 

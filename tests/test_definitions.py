@@ -67,3 +67,11 @@ def test_layers_are_grouped():
     graph = defs.resolve_asset_graph()
     assert graph.get(dg.AssetKey(["raw", "pain_score"])).group_name == "ingest"
     assert graph.get(dg.AssetKey(["marts", "episodes"])).group_name == "marts"
+
+
+def test_fhir_landing_assets_are_upstream_of_the_episodes():
+    graph = defs.resolve_asset_graph()
+    fhir = {dg.AssetKey(["raw", t]) for t in ("fhir_observation", "fhir_patient")}
+    assert fhir <= _ancestors(graph, dg.AssetKey(["marts", "episodes"]))
+    for key in fhir:
+        assert graph.get(key).is_materializable and graph.get(key).group_name == "ingest"

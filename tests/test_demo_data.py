@@ -149,6 +149,8 @@ def test_default_folder_layout(default_landing: Landing) -> None:
     assert DEFAULT_PEOPLE <= writer.CHUNK_PEOPLE  # one chunk at the default size
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) == [
         "eligibility/eligibility_000.csv",
+        "fhir/Observation_000.ndjson",
+        "fhir/Patient_000.ndjson",
         "medical_claim/institutional_000.parquet",
         "medical_claim/professional_000.csv",
         "pain_score/pain_score_000.csv",
@@ -177,7 +179,8 @@ def test_chunked_layout_with_unique_ids(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_returned_counts_are_the_data_rows_in_the_files(default_landing: Landing) -> None:
     root, counts = default_landing
-    assert counts == {table: len(_read_table(root, table)) for table in TABLES}
+    lines = sum(len(p.read_bytes().splitlines()) for p in (root / "fhir").iterdir())
+    assert counts == {**{table: len(_read_table(root, table)) for table in TABLES}, "fhir": lines}
 
 
 def test_resend_is_a_byte_copy_of_the_smallest_pain_file(

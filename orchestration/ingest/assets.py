@@ -8,6 +8,7 @@ import dagster as dg
 import duckdb
 from dagster import AssetExecutionContext
 
+from orchestration.ingest.fhir_assets import build_fhir_ingest_asset
 from orchestration.ingest.landing import (
     RAW_SCHEMA,
     TABLES,
@@ -89,3 +90,6 @@ def _files_table(loads: list[FileLoad]) -> str:
 
 
 ingest_assets = [build_ingest_asset(spec) for spec in TABLES.values()]
+
+# FHIR export files (optional): one step writes observations and patients.
+ingest_assets.append(build_fhir_ingest_asset(raw_asset_key, _files_table))

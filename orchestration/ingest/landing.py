@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -78,8 +79,13 @@ def load_file(
     Every failure is a ``LandingError`` of one line naming the file, in our words:
     engine messages can quote rows, so none is passed on (nor chained).
     """
+    return plainly(name, _load_file, con, path, name, spec, run_id)
+
+
+def plainly(name: str, load: Callable[..., FileLoad], *args: Any) -> FileLoad:
+    """``load(*args)``, its failures turned into one plain ``LandingError`` naming the file."""
     try:
-        return _load_file(con, path, name, spec, run_id)
+        return load(*args)
     except LandingError as error:
         failure = error
     except (OSError, duckdb.Error) as error:
@@ -99,7 +105,7 @@ def _load_file(
 ) -> FileLoad:
     before = file_state(path, name)
     sha256 = file_sha256(path)
-    load_id = f"{run_id}:{sha256[:16]}:{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+    load_id = load_id_for(run_id, sha256, name)
     try:
         names = read_columns(path, name)
         headers = header_map(names, name, spec)  # the column check comes before any lookup
@@ -107,15 +113,9 @@ def _load_file(
         if file_state(path, name) != before:  # a half-written header is no verdict on the file
             return _waiting(con, load_id, run_id, spec, name, sha256, before.size)
         raise
-    current = current_version(con, spec.name, name)
-    if current is not None and current[1] == sha256:
-        return _duplicate(con, load_id, run_id, spec, name, sha256, before.size, name)
-    earlier = loaded_under(con, spec.name, sha256)
-    if earlier is not None:
-        with _transaction(con):
-            if current is not None:
-                supersede_version(con, spec, current[0], load_id)
-            return _duplicate(con, load_id, run_id, spec, name, sha256, before.size, earlier, current)
+    known, current = known_content(con, load_id, run_id, spec, name, sha256, before.size)
+    if known is not None:
+        return known
 
     try:
         with tempfile.TemporaryDirectory(prefix="g2139-landing-") as scratch:
@@ -170,6 +170,36 @@ def _load_file(
         )
         record(con, load_id, run_id, load, before.size)
     return load
+
+
+def load_id_for(run_id: str, sha256: str, name: str) -> str:
+    return f"{run_id}:{sha256[:16]}:{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+
+
+def known_content(
+    con: duckdb.DuckDBPyConnection,
+    load_id: str,
+    run_id: str,
+    spec: TableSpec,
+    name: str,
+    sha256: str,
+    size: int,
+) -> tuple[FileLoad | None, tuple[str, str] | None]:
+    """The duplicate lookup: (the duplicate's load when the content is in use, the path's current version).
+
+    Content already in use under this path, or under another path of the table, is a
+    duplicate; in the second case the path's own earlier version is replaced by it.
+    """
+    current = current_version(con, spec.name, name)
+    if current is not None and current[1] == sha256:
+        return _duplicate(con, load_id, run_id, spec, name, sha256, size, name), current
+    earlier = loaded_under(con, spec.name, sha256)
+    if earlier is not None:
+        with _transaction(con):
+            if current is not None:
+                supersede_version(con, spec, current[0], load_id)
+            return _duplicate(con, load_id, run_id, spec, name, sha256, size, earlier, current), current
+    return None, current
 
 
 def headers_all(names: list[str]) -> dict[str, str]:

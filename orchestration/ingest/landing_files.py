@@ -13,9 +13,18 @@ import duckdb
 from orchestration.ingest.landing_spec import LandingError
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet")
+_KIND_NAMES = {".csv": "CSV", ".parquet": "Parquet", ".ndjson": "NDJSON"}
 
 
-def landing_files(landing_dir: Path, table: str) -> list[Path]:
+def _kinds(suffixes: tuple[str, ...]) -> tuple[str, str]:
+    """("CSV or Parquet", "*.csv or *.parquet"): what a folder's files must be, in words."""
+    names = " or ".join(_KIND_NAMES.get(s, s) for s in suffixes)
+    return names, " or ".join(f"*{s}" for s in suffixes)
+
+
+def landing_files(
+    landing_dir: Path, table: str, suffixes: tuple[str, ...] = SUPPORTED_SUFFIXES
+) -> list[Path]:
     """The files of one landing table, found recursively, in order of relative path.
 
     Subfolders are part of the table (landing zones partition by date). Hidden
@@ -29,11 +38,13 @@ def landing_files(landing_dir: Path, table: str) -> list[Path]:
     if not folder.is_dir():
         raise LandingError(f"{table}: not a folder")
     files: list[Path] = []
-    _walk(landing_dir, folder, files, set())
+    _walk(landing_dir, folder, files, set(), suffixes)
     return sorted(files, key=lambda p: p.relative_to(landing_dir).as_posix())
 
 
-def _walk(landing_dir: Path, folder: Path, files: list[Path], seen: set[tuple[int, int]]) -> None:
+def _walk(
+    landing_dir: Path, folder: Path, files: list[Path], seen: set[tuple[int, int]], suffixes: tuple[str, ...]
+) -> None:
     shown = folder.relative_to(landing_dir).as_posix()
     try:
         info = folder.stat()
@@ -43,6 +54,7 @@ def _walk(landing_dir: Path, folder: Path, files: list[Path], seen: set[tuple[in
     if (info.st_dev, info.st_ino) in seen:  # a link back up the tree: each folder once
         return
     seen.add((info.st_dev, info.st_ino))
+    kinds, patterns = _kinds(suffixes)
     for entry in entries:
         if entry.name.startswith("."):
             continue
@@ -55,13 +67,13 @@ def _walk(landing_dir: Path, folder: Path, files: list[Path], seen: set[tuple[in
         except OSError as error:
             raise LandingError(f"{name}: {plain_error(error)}") from None
         if stat.S_ISDIR(mode):
-            if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                raise LandingError(f"{name}: a folder named like a file (expected a CSV or Parquet file)")
-            _walk(landing_dir, path, files, seen)
+            if path.suffix.lower() in suffixes:
+                raise LandingError(f"{name}: a folder named like a file (expected a {kinds} file)")
+            _walk(landing_dir, path, files, seen, suffixes)
         elif not stat.S_ISREG(mode):
             raise LandingError(f"{name}: not a regular file")
-        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise LandingError(f"{name}: not a CSV or Parquet file (expected *.csv or *.parquet)")
+        elif path.suffix.lower() not in suffixes:
+            raise LandingError(f"{name}: not a {kinds} file (expected {patterns})")
         elif not os.access(path, os.R_OK):
             raise LandingError(f"{name}: cannot be read (permission denied)")
         else:

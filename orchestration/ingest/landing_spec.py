@@ -28,6 +28,13 @@ class TableSpec:
     rules: tuple[tuple[str, str, str], ...] = field(default=())
     # Columns that identify a record across files: the latest loaded version wins.
     natural_key: tuple[str, ...] = field(default=())
+    # The raw tables a file of this landing table writes, when not the one table named
+    # like it (a FHIR export file holds observations and patients).
+    stored_in: tuple[str, ...] = field(default=())
+
+    @property
+    def raw_tables(self) -> tuple[str, ...]:
+        return self.stored_in or (self.name,)
 
     @property
     def required(self) -> tuple[str, ...]:

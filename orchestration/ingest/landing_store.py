@@ -58,13 +58,7 @@ SUPERSEDED_COLUMNS = "_superseded_by varchar, _superseded_reason varchar, _super
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     for spec in TABLES.values():
-        columns = ", ".join(f"{quote(c.name)} {SQL_TYPES[c.kind]}" for c in spec.columns)
-        lineage = "_source_file varchar, _source_row bigint, _load_id varchar"
-        con.execute(f"create table if not exists {RAW_SCHEMA}.{spec.name} ({columns}, {lineage})")
-        con.execute(
-            f"create table if not exists {RAW_SCHEMA}.{spec.name}_superseded "
-            f"({columns}, {lineage}, {SUPERSEDED_COLUMNS})"
-        )
+        ensure_raw_table(con, spec)
     con.execute(f"create table if not exists {RAW_SCHEMA}.quarantine ({QUARANTINE_COLUMNS})")
     audit = f"{QUARANTINE_COLUMNS}, {SUPERSEDED_COLUMNS}"
     con.execute(f"create table if not exists {RAW_SCHEMA}.quarantine_superseded ({audit})")
@@ -77,6 +71,17 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
             set status = case when duplicate_of is null then '{LOADED}' else '{DUPLICATE}' end,
                 rows_superseded = coalesce(rows_superseded, 0)
             where status is null"""
+    )
+
+
+def ensure_raw_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+    """``raw.<table>`` (typed columns and lineage) and its ``_superseded`` audit twin."""
+    columns = ", ".join(f"{quote(c.name)} {SQL_TYPES[c.kind]}" for c in spec.columns)
+    lineage = "_source_file varchar, _source_row bigint, _load_id varchar"
+    con.execute(f"create table if not exists {RAW_SCHEMA}.{spec.name} ({columns}, {lineage})")
+    con.execute(
+        f"create table if not exists {RAW_SCHEMA}.{spec.name}_superseded "
+        f"({columns}, {lineage}, {SUPERSEDED_COLUMNS})"
     )
 
 
@@ -117,7 +122,8 @@ def _move(con: duckdb.DuckDBPyConnection, table: str, where: str, params: list, 
 
 def supersede_version(con: duckdb.DuckDBPyConnection, spec: TableSpec, old_load: str, new_load: str) -> None:
     """A path re-sent with other content: its earlier rows and quarantine are kept for audit only."""
-    _move(con, spec.name, "s._load_id = ?", [old_load], new_load, "file_replaced")
+    for table in spec.raw_tables:
+        _move(con, table, "s._load_id = ?", [old_load], new_load, "file_replaced")
     _move(con, "quarantine", "s.load_id = ?", [old_load], new_load, "file_replaced")
     con.execute(
         f"update {RAW_SCHEMA}.load_history set superseded_by = ? where load_id = ?", [new_load, old_load]

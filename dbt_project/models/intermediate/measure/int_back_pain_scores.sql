@@ -3,7 +3,7 @@
 with
 
 scores as (
-    select * from {{ ref('stg_landing__pain_score') }}
+    select * from {{ ref('int_pain_scores') }}
 ),
 
 final as (

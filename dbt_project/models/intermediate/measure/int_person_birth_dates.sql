@@ -1,8 +1,19 @@
--- One usable birth date per person, or the reason there is none.
+-- One usable birth date per person, or the reason there is none. Birth dates come from
+-- eligibility and from FHIR Patient resources alike: one rule for both.
 with
 
 eligibility as (
     select * from {{ ref('stg_landing__eligibility') }}
+),
+
+fhir_patients as (
+    select * from {{ ref('stg_landing__fhir_patient') }}
+),
+
+birth_dates as (
+    select person_id, birth_date from eligibility
+    union all
+    select person_id, birth_date from fhir_patients
 ),
 
 per_person as (
@@ -10,7 +21,7 @@ per_person as (
         person_id,
         min(birth_date) as birth_date,
         count(distinct birth_date) as birth_dates
-    from eligibility
+    from birth_dates
     where birth_date is not null
     group by person_id
 ),

@@ -15,15 +15,10 @@ final as (
         upper(trim(instrument)) as instrument,
         cast(score as {{ dbt.type_numeric() }}) as score,
         scale_max,
-        -- score * 10 / scale_max, written as a multiplication by an exact decimal so that
-        -- no engine falls back to floating-point division (81 mm -> 8.1 exactly).
-        cast(
-            case scale_max
-                when 10 then cast(score as {{ dbt.type_numeric() }})
-                when 100 then cast(score as {{ dbt.type_numeric() }}) * cast(0.1 as {{ dbt.type_numeric() }})
-            end
-            as {{ dbt.type_numeric() }}
-        ) as normalized_score
+        {{ normalized_score('score', 'scale_max') }} as normalized_score,
+        _source_file as source_file,
+        _source_row as source_row,
+        _load_id as load_id
     from source
 )
 
