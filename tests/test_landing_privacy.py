@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration import landing_read
+from orchestration.ingest import landing_read
 from orchestration.ingest.landing import PAIN_SCORE, LandingError, load_table
 from tests.test_landing import PAIN_HEADER, write
 

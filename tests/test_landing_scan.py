@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from orchestration import landing_csv
+from orchestration.ingest import landing_csv
 from orchestration.ingest.landing_csv import _fast_batches, _scan, _slow_batches
 from orchestration.ingest.landing_spec import LandingError
 

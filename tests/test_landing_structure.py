@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from orchestration import landing_read
+from orchestration.ingest import landing_read
 from orchestration.ingest.landing import PAIN_SCORE, LandingError, load_table
 from tests.test_landing import PAIN_HEADER, quarantined, write
 
