@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.landing_files import SUPPORTED_SUFFIXES, file_state, landing_files, plain_error
-from orchestration.ingest.landing_read import header_map, read_columns, stage_file, unreadable_rows
+from orchestration.ingest.landing_read import header_map, read_columns, type_file, unreadable_rows
 from orchestration.ingest.landing_spec import (
     ELIGIBILITY,
     MEDICAL_CLAIM,
@@ -40,7 +40,7 @@ from orchestration.ingest.landing_spec import (
     LandingError,
     TableSpec,
 )
-from orchestration.ingest.landing_sql import find_problems, quote, row_as_json, typed_select
+from orchestration.ingest.landing_sql import TYPED, quote
 from orchestration.ingest.landing_store import (
     DUPLICATE,
     RAW_SCHEMA,
@@ -119,33 +119,31 @@ def _load_file(
 
     try:
         with tempfile.TemporaryDirectory(prefix="g2139-landing-") as scratch:
-            rows_read, unreadable = stage_file(con, path, name, names, Path(scratch))
+            rows_read, unreadable = type_file(con, path, name, names, spec, headers, Path(scratch))
     except LandingError:
         if file_state(path, name) == before:
             raise
     if file_state(path, name) != before:
         return _waiting(con, load_id, run_id, spec, name, sha256, before.size)
     unreadable_rows(con, unreadable)
-    find_problems(con, spec, headers)
     columns = ", ".join(quote(c.name) for c in spec.columns if c.name in headers)
+    # Row k of _typed is record k; records the CSV reading could not use were blanked in
+    # the engine's copy, so they are quarantined as unreadable, not by their blank values.
+    numbered = f"(select rowid + 1 as _row_number, * from {TYPED}) anti join _unreadable using (_row_number)"
     lineage = [name, load_id]
     with _transaction(con):
         con.execute(
             f"""insert into {RAW_SCHEMA}.{spec.name} ({columns}, _source_file, _source_row, _load_id)
-                select {columns}, ?, _row_number, ?
-                from ({typed_select(spec, headers, with_text=False)})
-                anti join _problems using (_row_number)
-                anti join _unreadable using (_row_number)""",
+                select {columns}, ?, _row_number, ? from {numbered} where _problem is null""",
             lineage,
         )
         facts = [load_id, run_id, spec.name, name, sha256]
-        as_json = row_as_json(headers_all(names))
-        con.execute(
+        problems = con.execute(
             f"""insert into {RAW_SCHEMA}.quarantine
-                select ?, ?, ?, ?, ?, _row_number, _problem.column, _problem.reason, {as_json}
-                from _problems join _staged on _staged.rowid + 1 = _problems._row_number""",
+                select ?, ?, ?, ?, ?, _row_number, _problem.column, _problem.reason, _raw_row
+                from {numbered} where _problem is not null""",
             facts,
-        )
+        ).fetchone()[0]
         con.execute(
             f"""insert into {RAW_SCHEMA}.quarantine
                 select ?, ?, ?, ?, ?, _row_number, null, reason,
@@ -153,9 +151,8 @@ def _load_file(
                 from _unreadable""",
             facts,
         )
-        problems, rejected = con.execute(
-            "select (select count(*) from _problems), (select count(*) from _unreadable)"
-        ).fetchone()
+        rejected = len(unreadable)
+        con.execute(f"drop table {TYPED}")  # its rows are stored: free the memory before the next file
         if current is not None:
             supersede_version(con, spec, current[0], load_id)
         load = FileLoad(
@@ -170,11 +167,6 @@ def _load_file(
         )
         record(con, load_id, run_id, load, before.size)
     return load
-
-
-def headers_all(names: list[str]) -> dict[str, str]:
-    """Every column of the file by its own name, for the quarantined row's JSON."""
-    return {n: f"c{i}" for i, n in enumerate(names)}
 
 
 def _waiting(con, load_id, run_id, spec, name, sha256, size) -> FileLoad:
