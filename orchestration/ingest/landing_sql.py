@@ -64,7 +64,10 @@ class Source:
 
 
 def _text(sql: str) -> str:
-    return f"nullif(trim({sql}), '')"
+    # Same as nullif(trim(v), ''), but only values with a space at either end pay for the
+    # trim (which only removes spaces): this runs on every value of every row.
+    padded = f"starts_with({sql}, ' ') or ends_with({sql}, ' ')"
+    return f"case when {sql} = '' then null when {padded} then nullif(trim({sql}), '') else {sql} end"
 
 
 def _typed_text(column: Column, sql: str) -> str:
