@@ -26,6 +26,7 @@ from orchestration.ingest.landing_csv import (
 from orchestration.ingest.landing_spec import LandingError, TableSpec
 from orchestration.ingest.landing_sql import TYPED, Source, literal, quote, typed_rows
 
+
 def is_csv(path: Path) -> bool:
     return path.suffix.lower() == ".csv"
 

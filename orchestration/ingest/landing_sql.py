@@ -59,7 +59,8 @@ class Source:
             # Anything but a whole number keeps its digits and fails the strict checks
             # where an integer is required.
             whole = f"isfinite({value}::double) and {value} = trunc({value}) and abs({value}) < 1e15"
-            return f"case when {whole} then cast(cast({value} as hugeint) as varchar) else cast({value} as varchar) end"
+            integer = f"cast(cast({value} as hugeint) as varchar)"
+            return f"case when {whole} then {integer} else cast({value} as varchar) end"
         return f"cast({value} as varchar)"
 
 
@@ -84,7 +85,8 @@ def _typed_text(column: Column, sql: str) -> str:
             f"then try_cast(substr({text}, 1, 10) as date) end"
         )
     pattern = literal(NUMBER_PATTERNS[column.kind])
-    return f"case when regexp_full_match({text}, {pattern}) then try_cast({text} as {SQL_TYPES[column.kind]}) end"
+    typed = f"try_cast({text} as {SQL_TYPES[column.kind]})"
+    return f"case when regexp_full_match({text}, {pattern}) then {typed} end"
 
 
 def _native(column: Column, source: Source) -> str | None:
@@ -96,14 +98,17 @@ def _native(column: Column, source: Source) -> str | None:
     value, kind = source.sql, source.engine_type.upper()
     if column.kind in INTEGER_LIMITS and kind in INTEGER_TYPES:
         limit = INTEGER_LIMITS[column.kind]
-        return f"case when {value} between -{limit} and {limit} then cast({value} as {SQL_TYPES[column.kind]}) end"
+        typed = f"cast({value} as {SQL_TYPES[column.kind]})"
+        return f"case when {value} between -{limit} and {limit} then {typed} end"
     if column.kind == "decimal" and kind.startswith("DECIMAL("):
         precision, scale = (int(n) for n in kind[len("DECIMAL(") : -1].split(","))
         if scale <= 6 and precision - scale <= 12:
             return f"cast({value} as {SQL_TYPES['decimal']})"
     if column.kind == "date" and kind in ("DATE", *TIMESTAMP_TYPES):
-        in_range = f"{value} >= date '0001-01-01' and {value} < date '10000-01-01'"
-        return f"case when {in_range} then cast({value} as date) else {_typed_text(column, source.text_sql)} end"
+        # Compared as dates: a date literal need not fit a nanosecond timestamp's range.
+        day = f"cast({value} as date)"
+        in_range = f"{day} between date '0001-01-01' and date '9999-12-31'"
+        return f"case when {in_range} then {day} else {_typed_text(column, source.text_sql)} end"
     return None
 
 
@@ -129,7 +134,11 @@ def _problem_case(spec: TableSpec) -> str:
     Order matters only for which reason is reported: missing values first, then
     values that do not parse, then the table's own rules (which assume parsed values).
     """
-    branches = [f"when not {_given(c)} then {_problem('missing_required_value', c.name)}" for c in spec.columns if c.required]
+    branches = [
+        f"when not {_given(c)} then {_problem('missing_required_value', c.name)}"
+        for c in spec.columns
+        if c.required
+    ]
     branches += [
         f"when {_given(c)} and {quote(c.name)} is null then "
         f"{_problem('unparseable_date' if c.kind == 'date' else 'unparseable_number', c.name)}"
@@ -157,6 +166,7 @@ def typed_rows(spec: TableSpec, sources: dict[str, Source], as_text: dict[str, s
     pairs = ", ".join(f"{literal(name)}, {sql}" for name, sql in as_text.items())
     names = ", ".join(quote(c.name) for c in present)
     # The raw row is built in the same CASE as its problem: only unusable rows pay for it.
-    return f"""select {names}, _problem, case when _problem is not null then json_object({pairs}) end as _raw_row
+    raw_row = f"case when _problem is not null then json_object({pairs}) end"
+    return f"""select {names}, _problem, {raw_row} as _raw_row
         from (select *, {_problem_case(checked)} as _problem
               from (select *, {", ".join(inner)} from {relation}))"""

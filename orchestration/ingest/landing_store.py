@@ -129,7 +129,8 @@ def supersede_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, new_load:
     if not spec.natural_key:
         return 0
     table = f"{RAW_SCHEMA}.{spec.name}"
-    if not con.execute(f"select exists (select 1 from {table} where _load_id <> ?)", [new_load]).fetchone()[0]:
+    earlier = con.execute(f"select exists (select 1 from {table} where _load_id <> ?)", [new_load])
+    if not earlier.fetchone()[0]:
         return 0  # the first rows of the table: nothing earlier to supersede
     keys = ", ".join(quote(k) for k in spec.natural_key)
     # The earlier rows are found once (one join), then moved by row id.
@@ -142,7 +143,8 @@ def supersede_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, new_load:
         [new_load, new_load],
     )
     try:
-        return _move(con, spec.name, "s.rowid in (select _row from _superseded_rows)", [], new_load, "same_natural_key")
+        found = "s.rowid in (select _row from _superseded_rows)"
+        return _move(con, spec.name, found, [], new_load, "same_natural_key")
     finally:
         con.execute("drop table _superseded_rows")
 
