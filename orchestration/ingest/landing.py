@@ -9,10 +9,12 @@ One pass per file, in this order:
 3. an independent, streaming count of the file's records (``landing_csv``, or the
    Parquet footer) that also names every record that cannot be read;
 4. DuckDB reads the file under a safe name (never as a pattern) with the fixed
-   dialect, types every value strictly in SQL and names the first problem of
-   each unusable row. Its row count must equal the independent count;
+   dialect (Parquet in its own types) and, in the same scan, types every value
+   strictly and names the first problem of each unusable row (``landing_sql``).
+   Its row count must equal the independent count;
 5. if the file changed while it was read, it waits for the next run; otherwise
-   rows, quarantine, superseded versions and history commit together.
+   usable rows and quarantined rows (both from that one typed result),
+   superseded versions and history commit together.
 
 For every file ``rows_read = rows_loaded + rows_quarantined`` holds and is
 recorded in ``raw.load_history``. This module knows nothing about Dagster: the
