@@ -9,10 +9,12 @@ One pass per file, in this order:
 3. an independent, streaming count of the file's records (``landing_csv``, or the
    Parquet footer) that also names every record that cannot be read;
 4. DuckDB reads the file under a safe name (never as a pattern) with the fixed
-   dialect, types every value strictly in SQL and names the first problem of
-   each unusable row. Its row count must equal the independent count;
+   dialect (Parquet in its own types) and, in the same scan, types every value
+   strictly and names the first problem of each unusable row (``landing_sql``).
+   Its row count must equal the independent count;
 5. if the file changed while it was read, it waits for the next run; otherwise
-   rows, quarantine, superseded versions and history commit together.
+   usable rows and quarantined rows (both from that one typed result),
+   superseded versions and history commit together.
 
 For every file ``rows_read = rows_loaded + rows_quarantined`` holds and is
 recorded in ``raw.load_history``. This module knows nothing about Dagster: the
@@ -30,7 +32,7 @@ from typing import Any
 import duckdb
 
 from orchestration.ingest.landing_files import SUPPORTED_SUFFIXES, file_state, landing_files, plain_error
-from orchestration.ingest.landing_read import header_map, read_columns, stage_file, unreadable_rows
+from orchestration.ingest.landing_read import header_map, read_columns, type_file, unreadable_rows
 from orchestration.ingest.landing_spec import (
     ELIGIBILITY,
     MEDICAL_CLAIM,
@@ -41,7 +43,7 @@ from orchestration.ingest.landing_spec import (
     LandingError,
     TableSpec,
 )
-from orchestration.ingest.landing_sql import find_problems, quote, row_as_json, typed_select
+from orchestration.ingest.landing_sql import TYPED, quote
 from orchestration.ingest.landing_store import (
     DUPLICATE,
     RAW_SCHEMA,
@@ -119,33 +121,31 @@ def _load_file(
 
     try:
         with tempfile.TemporaryDirectory(prefix="g2139-landing-") as scratch:
-            rows_read, unreadable = stage_file(con, path, name, names, Path(scratch))
+            rows_read, unreadable = type_file(con, path, name, names, spec, headers, Path(scratch))
     except LandingError:
         if file_state(path, name) == before:
             raise
     if file_state(path, name) != before:
         return _waiting(con, load_id, run_id, spec, name, sha256, before.size)
     unreadable_rows(con, unreadable)
-    find_problems(con, spec, headers)
     columns = ", ".join(quote(c.name) for c in spec.columns if c.name in headers)
+    # Row k of _typed is record k; records the CSV reading could not use were blanked in
+    # the engine's copy, so they are quarantined as unreadable, not by their blank values.
+    numbered = f"(select rowid + 1 as _row_number, * from {TYPED}) anti join _unreadable using (_row_number)"
     lineage = [name, load_id]
     with _transaction(con):
         con.execute(
             f"""insert into {RAW_SCHEMA}.{spec.name} ({columns}, _source_file, _source_row, _load_id)
-                select {columns}, ?, _row_number, ?
-                from ({typed_select(spec, headers, with_text=False)})
-                anti join _problems using (_row_number)
-                anti join _unreadable using (_row_number)""",
+                select {columns}, ?, _row_number, ? from {numbered} where _problem is null""",
             lineage,
         )
         facts = [load_id, run_id, spec.name, name, sha256]
-        as_json = row_as_json(headers_all(names))
-        con.execute(
+        problems = con.execute(
             f"""insert into {RAW_SCHEMA}.quarantine
-                select ?, ?, ?, ?, ?, _row_number, _problem.column, _problem.reason, {as_json}
-                from _problems join _staged on _staged.rowid + 1 = _problems._row_number""",
+                select ?, ?, ?, ?, ?, _row_number, _problem.column, _problem.reason, _raw_row
+                from {numbered} where _problem is not null""",
             facts,
-        )
+        ).fetchone()[0]
         con.execute(
             f"""insert into {RAW_SCHEMA}.quarantine
                 select ?, ?, ?, ?, ?, _row_number, null, reason,
@@ -153,9 +153,8 @@ def _load_file(
                 from _unreadable""",
             facts,
         )
-        problems, rejected = con.execute(
-            "select (select count(*) from _problems), (select count(*) from _unreadable)"
-        ).fetchone()
+        rejected = len(unreadable)
+        con.execute(f"drop table {TYPED}")  # its rows are stored: free the memory before the next file
         if current is not None:
             supersede_version(con, spec, current[0], load_id)
         load = FileLoad(
@@ -200,11 +199,6 @@ def known_content(
                 supersede_version(con, spec, current[0], load_id)
             return _duplicate(con, load_id, run_id, spec, name, sha256, size, earlier, current), current
     return None, current
-
-
-def headers_all(names: list[str]) -> dict[str, str]:
-    """Every column of the file by its own name, for the quarantined row's JSON."""
-    return {n: f"c{i}" for i, n in enumerate(names)}
 
 
 def _waiting(con, load_id, run_id, spec, name, sha256, size) -> FileLoad:

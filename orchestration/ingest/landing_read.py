@@ -1,4 +1,4 @@
-"""Reading one landing file into temp table ``_staged`` (all text, columns ``c0..cN``).
+"""Reading and typing one landing file into temp table ``_typed``, in one scan.
 
 The engine never sees a landing path: it reads a link (or a repaired copy) with
 a fixed, safe name in a private folder, so a name with ``[``, ``*`` or ``?`` is a
@@ -24,10 +24,7 @@ from orchestration.ingest.landing_csv import (
     write_readable_copy,
 )
 from orchestration.ingest.landing_spec import LandingError, TableSpec
-from orchestration.ingest.landing_sql import literal, quote
-
-# Parquet types whose text is normalised so that an integral 10.0 reads as 10.
-NUMERIC_PREFIXES = ("FLOAT", "DOUBLE", "DECIMAL")
+from orchestration.ingest.landing_sql import TYPED, Source, literal, quote, typed_rows
 
 
 def is_csv(path: Path) -> bool:
@@ -71,11 +68,18 @@ def _safe_link(path: Path, scratch: Path, suffix: str) -> Path:
     return target
 
 
-def stage_file(
-    con: duckdb.DuckDBPyConnection, path: Path, name: str, names: list[str], scratch: Path
+def type_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    name: str,
+    names: list[str],
+    spec: TableSpec,
+    headers: dict[str, str],
+    scratch: Path,
 ) -> tuple[int, list[tuple]]:
-    """Stages the file; returns its independent record count and its unreadable records."""
-    con.execute("drop table if exists _staged")
+    """Reads and types the file in one scan into temp table ``_typed`` (row k = record k);
+    returns its independent record count and its unreadable records."""
+    con.execute(f"drop table if exists {TYPED}")
     if is_csv(path):
         scan = scan_csv(path, name)
         if scan.engine_can_read_original:
@@ -86,12 +90,11 @@ def stage_file(
         # Not strict: the scan above has blanked every record that breaks the dialect, and
         # strict reading would refuse a file whose lines end in LF and CRLF alike.
         columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
-        con.execute(
-            f"""create temp table _staged as select * from read_csv({literal(str(readable))},
+        relation = f"""read_csv({literal(str(readable))},
                 columns = {columns}, header = false, skip = 1, auto_detect = false,
                 delim = ',', quote = '"', escape = '"', comment = '', encoding = 'utf-8',
                 strict_mode = false, null_padding = false, max_line_size = {4 * MAX_RECORD_BYTES})"""
-        )
+        engine_types = ["VARCHAR"] * len(names)
         records, unreadable = scan.records, [_unreadable_row(path, bad) for bad in scan.bad]
     else:
         readable = _safe_link(path, scratch, ".parquet")
@@ -99,29 +102,19 @@ def stage_file(
             records = pq.ParquetFile(path).metadata.num_rows
         except (pa.ArrowException, OSError, ValueError):
             raise LandingError(f"{name}: cannot be read as Parquet") from None
-        types = con.execute(f"describe select * from read_parquet({literal(str(readable))})").fetchall()
-        as_text = ", ".join(_parquet_text(column, kind, i) for i, (column, kind, *_) in enumerate(types))
-        con.execute(
-            f"create temp table _staged as select {as_text} from read_parquet({literal(str(readable))})"
-        )
+        reader = f"read_parquet({literal(str(readable))})"
+        engine_types = [row[1] for row in con.execute(f"describe select * from {reader}").fetchall()]
+        # Renamed by position, as CSV columns are: the file's names may be any text.
+        renamed = ", ".join(f"{quote(column)} as c{i}" for i, column in enumerate(names))
+        relation = f"(select {renamed} from {reader})"
         unreadable = []
-    staged = con.execute("select count(*) from _staged").fetchone()[0]
-    if staged != records:  # never balanced by losing rows: a disagreement stops the file
-        raise LandingError(f"{name}: {records} records counted but {staged} read; the file was not loaded")
+    sources = {known: Source(column, engine_types[int(column[1:])]) for known, column in headers.items()}
+    texts = {column: Source(f"c{i}", engine_types[i]).text_sql for i, column in enumerate(names)}
+    con.execute(f"create temp table {TYPED} as {typed_rows(spec, sources, texts, relation)}")
+    typed = con.execute(f"select count(*) from {TYPED}").fetchone()[0]
+    if typed != records:  # never balanced by losing rows: a disagreement stops the file
+        raise LandingError(f"{name}: {records} records counted but {typed} read; the file was not loaded")
     return records, unreadable
-
-
-def _parquet_text(column: str, kind: str, index: int) -> str:
-    value = quote(column)
-    if kind.upper().startswith(NUMERIC_PREFIXES):
-        # A float or decimal holding a whole number is that integer; anything else keeps
-        # its digits and fails the strict checks where an integer is required.
-        whole = f"isfinite({value}::double) and {value} = trunc({value}) and abs({value}) < 1e15"
-        integer = f"cast(cast({value} as hugeint) as varchar)"
-        text = f"case when {whole} then {integer} else cast({value} as varchar) end"
-    else:
-        text = f"cast({value} as varchar)"
-    return f"{text} as c{index}"
 
 
 def _unreadable_row(path: Path, bad: BadRecord) -> tuple:

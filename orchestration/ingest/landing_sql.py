@@ -1,13 +1,15 @@
-"""The SQL that types a staged landing file and names the first problem of each unusable row.
+"""The SQL that types a landing file's rows and names the first problem of each unusable row.
 
-A staged file (temp table ``_staged``) has every value as text; ``headers`` maps
-each known column to the staged column holding it. Values are typed strictly:
-nothing is rounded, guessed or read in another base (data contract, "Bad input").
+One projection over the engine's reading of the file yields, per row, the typed
+values, the first problem (null for a usable row) and, for unusable rows only,
+the row as the file had it: every row is typed once, in one scan. Values are
+typed strictly: nothing is rounded, guessed or read in another base (data
+contract, "Bad input").
 """
 
 from __future__ import annotations
 
-import duckdb
+from dataclasses import dataclass
 
 from orchestration.ingest.landing_spec import SQL_TYPES, Column, TableSpec
 
@@ -17,6 +19,15 @@ NUMBER_PATTERNS = {
     "integer": r"[+-]?0*[0-9]{1,9}",
     "decimal": r"[+-]?0*[0-9]{1,12}(\.[0-9]{1,6}0*)?",
 }
+# The largest magnitude each pattern above admits, for values that are integers already.
+INTEGER_LIMITS = {"integer": 10**9 - 1, "decimal": 10**12 - 1}
+INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                 "UINTEGER", "UBIGINT", "UHUGEINT")  # fmt: skip
+# Engine types whose text is normalised so that an integral 10.0 reads as 10.
+NUMERIC_PREFIXES = ("FLOAT", "DOUBLE", "DECIMAL")
+TIMESTAMP_TYPES = ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
+# Typed result of one landing file: typed columns, `_problem`, `_raw_row`; row k = record k.
+TYPED = "_typed"
 
 
 def quote(identifier: str) -> str:
@@ -27,12 +38,42 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _text(source: str | None) -> str:
-    return f"nullif(trim({quote(source)}), '')" if source else "cast(null as varchar)"
+@dataclass(frozen=True)
+class Source:
+    """A column as the engine reads it: SQL for its value, and its engine type when not text."""
+
+    sql: str
+    engine_type: str = "VARCHAR"
+
+    @property
+    def is_text(self) -> bool:
+        return self.engine_type == "VARCHAR"
+
+    @property
+    def text_sql(self) -> str:
+        """The value as text; a float or decimal holding a whole number reads as that integer."""
+        if self.is_text:
+            return self.sql
+        value = self.sql
+        if self.engine_type.upper().startswith(NUMERIC_PREFIXES):
+            # Anything but a whole number keeps its digits and fails the strict checks
+            # where an integer is required.
+            whole = f"isfinite({value}::double) and {value} = trunc({value}) and abs({value}) < 1e15"
+            integer = f"cast(cast({value} as hugeint) as varchar)"
+            return f"case when {whole} then {integer} else cast({value} as varchar) end"
+        return f"cast({value} as varchar)"
 
 
-def _typed(column: Column, source: str | None) -> str:
-    text = _text(source)
+def _text(sql: str) -> str:
+    # Same as nullif(trim(v), ''), but only values with a space at either end pay for the
+    # trim (which only removes spaces): this runs on every value of every row.
+    padded = f"starts_with({sql}, ' ') or ends_with({sql}, ' ')"
+    return f"case when {sql} = '' then null when {padded} then nullif(trim({sql}), '') else {sql} end"
+
+
+def _typed_text(column: Column, sql: str) -> str:
+    """A text value typed as ``column`` requires (null when it does not parse)."""
+    text = _text(sql)
     if column.kind == "text":
         return text
     if column.kind == "date":
@@ -48,12 +89,43 @@ def _typed(column: Column, source: str | None) -> str:
     return f"case when regexp_full_match({text}, {pattern}) then {typed} end"
 
 
+def _native(column: Column, source: Source) -> str | None:
+    """The typed value straight from an engine type that already is the kind, else None.
+
+    Each gives exactly what typing the value's text would give; anything else
+    (floats, wide decimals, zoned timestamps) goes through its text and the strict checks.
+    """
+    value, kind = source.sql, source.engine_type.upper()
+    if column.kind in INTEGER_LIMITS and kind in INTEGER_TYPES:
+        limit = INTEGER_LIMITS[column.kind]
+        typed = f"cast({value} as {SQL_TYPES[column.kind]})"
+        return f"case when {value} between -{limit} and {limit} then {typed} end"
+    if column.kind == "decimal" and kind.startswith("DECIMAL("):
+        precision, scale = (int(n) for n in kind[len("DECIMAL(") : -1].split(","))
+        if scale <= 6 and precision - scale <= 12:
+            return f"cast({value} as {SQL_TYPES['decimal']})"
+    if column.kind == "date" and kind in ("DATE", *TIMESTAMP_TYPES):
+        # Compared as dates: a date literal need not fit a nanosecond timestamp's range.
+        day = f"cast({value} as date)"
+        in_range = f"{day} between date '0001-01-01' and date '9999-12-31'"
+        return f"case when {in_range} then {day} else {_typed_text(column, source.text_sql)} end"
+    return None
+
+
+def _value(column: Column, source: Source) -> tuple[str, str]:
+    """(typed value, whether the file gives a value at all) for one column."""
+    native = None if source.is_text else _native(column, source)
+    if native is not None:
+        return native, f"{source.sql} is not null"
+    return _typed_text(column, source.text_sql), f"{_text(source.text_sql)} is not null"
+
+
 def _problem(reason: str, column: str) -> str:
     return f"{{'reason': {literal(reason)}, 'column': {literal(column)}}}"
 
 
-def _text_alias(column: Column) -> str:
-    return quote(column.name if column.kind == "text" else f"_text_{column.name}")
+def _given(column: Column) -> str:
+    return quote(f"_given_{column.name}")
 
 
 def _problem_case(spec: TableSpec) -> str:
@@ -63,12 +135,12 @@ def _problem_case(spec: TableSpec) -> str:
     values that do not parse, then the table's own rules (which assume parsed values).
     """
     branches = [
-        f"when {_text_alias(c)} is null then {_problem('missing_required_value', c.name)}"
+        f"when not {_given(c)} then {_problem('missing_required_value', c.name)}"
         for c in spec.columns
         if c.required
     ]
     branches += [
-        f"when {_text_alias(c)} is not null and {quote(c.name)} is null then "
+        f"when {_given(c)} and {quote(c.name)} is null then "
         f"{_problem('unparseable_date' if c.kind == 'date' else 'unparseable_number', c.name)}"
         for c in spec.columns
         if c.kind != "text"
@@ -77,37 +149,24 @@ def _problem_case(spec: TableSpec) -> str:
     return "case " + " ".join(branches) + " end"
 
 
-def typed_select(spec: TableSpec, headers: dict[str, str], with_text: bool) -> str:
-    """``_staged`` with its known columns typed, numbered by position in the file.
+def typed_rows(spec: TableSpec, sources: dict[str, Source], as_text: dict[str, str], relation: str) -> str:
+    """Every row of ``relation`` typed, with its first problem and, when unusable, its raw row.
 
+    ``sources`` maps each known column the file has to its reading; ``as_text`` every
+    column of the file (by its own name) to SQL for its text, for the quarantined row.
     Only the columns the file has are typed: absent optional columns stay null in raw.
+    Required columns are always present (checked before), so the table's rules can run.
     """
-    present = [c for c in spec.columns if c.name in headers]
-    projections = [f"{_typed(c, headers[c.name])} as {quote(c.name)}" for c in present]
-    if with_text:
-        projections += [f"{_text(headers[c.name])} as {_text_alias(c)}" for c in present if c.kind != "text"]
-    return f"select rowid + 1 as _row_number, {', '.join(projections)} from _staged"
-
-
-def find_problems(con: duckdb.DuckDBPyConnection, spec: TableSpec, headers: dict[str, str]) -> None:
-    """Temp table ``_problems``: the number and first problem of every unusable row.
-
-    Rows the CSV reading already found unreadable (``_unreadable``) are not typed.
-    Only the (few) unusable rows are kept; usable rows are typed again on insert,
-    which is cheaper than materialising a typed copy of the whole file.
-    """
-    # Required columns are always present (checked before), so the table's rules can run.
-    checked = TableSpec(spec.name, tuple(c for c in spec.columns if c.name in headers), spec.rules)
-    con.execute("drop table if exists _problems")
-    con.execute(
-        f"""create temp table _problems as
-        select _row_number, {_problem_case(checked)} as _problem
-        from ({typed_select(spec, headers, with_text=True)})
-        where _problem is not null and _row_number not in (select _row_number from _unreadable)"""
-    )
-
-
-def row_as_json(names: dict[str, str]) -> str:
-    """A staged row as a JSON object keyed by the file's own column names (for quarantine)."""
-    pairs = ", ".join(f"{literal(name)}, _staged.{quote(source)}" for name, source in names.items())
-    return f"json_object({pairs})"
+    present = [c for c in spec.columns if c.name in sources]
+    checked = TableSpec(spec.name, tuple(present), spec.rules)
+    inner = []
+    for column in present:
+        typed, given = _value(column, sources[column.name])
+        inner += [f"{typed} as {quote(column.name)}", f"{given} as {_given(column)}"]
+    pairs = ", ".join(f"{literal(name)}, {sql}" for name, sql in as_text.items())
+    names = ", ".join(quote(c.name) for c in present)
+    # The raw row is built in the same CASE as its problem: only unusable rows pay for it.
+    raw_row = f"case when _problem is not null then json_object({pairs}) end"
+    return f"""select {names}, _problem, {raw_row} as _raw_row
+        from (select *, {_problem_case(checked)} as _problem
+              from (select *, {", ".join(inner)} from {relation}))"""

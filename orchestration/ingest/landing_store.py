@@ -134,12 +134,25 @@ def supersede_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, new_load:
     """Earlier records with a natural key this load sent again: the latest loaded wins."""
     if not spec.natural_key:
         return 0
-    match = " and ".join(f"n.{quote(k)} = s.{quote(k)}" for k in spec.natural_key)
-    where = (
-        f"s._load_id <> ? and exists (select 1 from {RAW_SCHEMA}.{spec.name} n "
-        f"where n._load_id = ? and {match})"
+    table = f"{RAW_SCHEMA}.{spec.name}"
+    earlier = con.execute(f"select exists (select 1 from {table} where _load_id <> ?)", [new_load])
+    if not earlier.fetchone()[0]:
+        return 0  # the first rows of the table: nothing earlier to supersede
+    keys = ", ".join(quote(k) for k in spec.natural_key)
+    # The earlier rows are found once (one join), then moved by row id.
+    con.execute("drop table if exists _superseded_rows")
+    con.execute(
+        f"""create temp table _superseded_rows as
+            select s.rowid as _row from {table} s
+            semi join (select {keys} from {table} where _load_id = ?) n using ({keys})
+            where s._load_id <> ?""",
+        [new_load, new_load],
     )
-    return _move(con, spec.name, where, [new_load, new_load], new_load, "same_natural_key")
+    try:
+        found = "s.rowid in (select _row from _superseded_rows)"
+        return _move(con, spec.name, found, [], new_load, "same_natural_key")
+    finally:
+        con.execute("drop table _superseded_rows")
 
 
 def record(con: duckdb.DuckDBPyConnection, load_id: str, run_id: str, load: FileLoad, size: int) -> None:
