@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 
 from orchestration.ingest.landing_spec import Column, TableSpec
-from orchestration.ingest.landing_sql import _typed, literal
+from orchestration.ingest.landing_sql import literal, typed_text
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -107,8 +107,8 @@ def typed_resources(body_sites: dict[str, dict[str, str]]) -> str:
     vas_scale = " ".join(f"when {literal(u)} then {s}" for u, s in VAS_SCALES.items())
     instrument = " ".join(f"when {literal(c)} then {literal(i)}" for c, i in PAIN_CODES.items())
     texts = {t.strip().lower() for t in body_sites.get("text", {})}
-    date, score = _typed(Column("d", "date"), "effective"), _typed(Column("s", "decimal"), "value_text")
-    birth = _typed(Column("b", "date"), "birth_text")
+    date, score = typed_text(Column("d", "date"), "effective"), typed_text(Column("s", "decimal"), "value_text")
+    birth = typed_text(Column("b", "date"), "birth_text")
     fields = f"""
         select _row_number, not_json,
             case when is_object then r.resourceType end as resource_type,

@@ -71,7 +71,7 @@ def _text(sql: str) -> str:
     return f"case when {sql} = '' then null when {padded} then nullif(trim({sql}), '') else {sql} end"
 
 
-def _typed_text(column: Column, sql: str) -> str:
+def typed_text(column: Column, sql: str) -> str:
     """A text value typed as ``column`` requires (null when it does not parse)."""
     text = _text(sql)
     if column.kind == "text":
@@ -108,7 +108,7 @@ def _native(column: Column, source: Source) -> str | None:
         # Compared as dates: a date literal need not fit a nanosecond timestamp's range.
         day = f"cast({value} as date)"
         in_range = f"{day} between date '0001-01-01' and date '9999-12-31'"
-        return f"case when {in_range} then {day} else {_typed_text(column, source.text_sql)} end"
+        return f"case when {in_range} then {day} else {typed_text(column, source.text_sql)} end"
     return None
 
 
@@ -117,7 +117,7 @@ def _value(column: Column, source: Source) -> tuple[str, str]:
     native = None if source.is_text else _native(column, source)
     if native is not None:
         return native, f"{source.sql} is not null"
-    return _typed_text(column, source.text_sql), f"{_text(source.text_sql)} is not null"
+    return typed_text(column, source.text_sql), f"{_text(source.text_sql)} is not null"
 
 
 def _problem(reason: str, column: str) -> str:
