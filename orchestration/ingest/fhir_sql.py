@@ -107,7 +107,8 @@ def typed_resources(body_sites: dict[str, dict[str, str]]) -> str:
     vas_scale = " ".join(f"when {literal(u)} then {s}" for u, s in VAS_SCALES.items())
     instrument = " ".join(f"when {literal(c)} then {literal(i)}" for c, i in PAIN_CODES.items())
     texts = {t.strip().lower() for t in body_sites.get("text", {})}
-    date, score = typed_text(Column("d", "date"), "effective"), typed_text(Column("s", "decimal"), "value_text")
+    date = typed_text(Column("d", "date"), "effective")
+    score = typed_text(Column("s", "decimal"), "value_text")
     birth = typed_text(Column("b", "date"), "birth_text")
     fields = f"""
         select _row_number, not_json,
