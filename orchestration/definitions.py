@@ -8,7 +8,6 @@ from orchestration.automation.alerts import alert_on_failure
 from orchestration.automation.freshness import freshness_checks, freshness_sensor
 from orchestration.automation.landing_sensor import landing_files
 from orchestration.automation.lineage import annotate, landing_specs, raw_side_specs
-from orchestration.automation.partitions import performance_year_partitions
 from orchestration.automation.schedules import build_nightly_schedule
 from orchestration.gate.checks import gate_checks
 from orchestration.ingest.assets import ingest_assets
@@ -22,7 +21,6 @@ nightly_job = dg.define_asset_job(
     NIGHTLY_JOB,
     # Freshness checks run on their own sensor, not in the run whose output they judge.
     selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*freshness_checks),
-    partitions_def=performance_year_partitions,
     description=(
         "Ingest landing files, build the measure in dbt for one performance year (the partition), "
         "check and publish that year's payer feeds."

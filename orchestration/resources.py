@@ -192,7 +192,7 @@ class G2139Settings(dg.ConfigurableResource):
 
         private_files()
         settings = self.resolve()
-        year = partition_year(context.dagster_run.tags if context.dagster_run else None)
+        year = partition_year(context.run.tags if context.run else None)
         if year is not None and year != settings.performance_year:
             # A partitioned run is for its partition's year, whatever the environment says;
             # an explicit performance_year in the run's config must agree with it.
@@ -201,6 +201,8 @@ class G2139Settings(dg.ConfigurableResource):
                     f"performance_year {self.performance_year} in the run config, partition {year}"
                 )
             settings = dataclasses.replace(settings, performance_year=year)
+        if settings.warehouse.exists():  # made before files were private
+            settings.warehouse.chmod(0o600)
         self._run = settings
 
     @property

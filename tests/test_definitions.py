@@ -11,7 +11,9 @@ RAW_KEYS = {dg.AssetKey(["raw", t]) for t in ("medical_claim", "eligibility", "p
 
 def test_definitions_load_with_the_nightly_job_and_schedule():
     assert defs.resolve_job_def(NIGHTLY_JOB) is not None
-    assert defs.resolve_schedule_def("nightly_02h").cron_schedule == "0 2 * * *"
+    schedule = defs.resolve_schedule_def("nightly")
+    assert schedule.cron_schedule == "0 2 * * *" and schedule.execution_timezone == "UTC"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
 
 
 def _ancestors(graph, key: dg.AssetKey) -> set[dg.AssetKey]:
@@ -59,7 +61,7 @@ def test_gate_checks_are_blocking_and_run_once():
 def test_publication_depends_on_every_mart_it_reads():
     graph = defs.resolve_asset_graph()
     parents = graph.get(dg.AssetKey(["feeds", "payer_feeds"])).parent_keys
-    assert {k.path[0] for k in parents} == {"marts"}
+    assert {k.path[0] for k in parents} == {"marts", "reference"}
     assert dg.AssetKey(["marts", "measure_summary"]) in parents
 
 
