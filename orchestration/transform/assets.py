@@ -3,6 +3,7 @@ performance year (partition) per run."""
 
 # No `from __future__ import annotations`: Dagster reads the context annotation at definition.
 
+import json
 import logging
 import time
 from collections.abc import Iterable, Iterator
@@ -32,14 +33,15 @@ DECISION_KEY = "g2139/build_decision"
 class _SkippedBuildWarnings(logging.Filter):
     """When the build is skipped on purpose, its blocking dbt tests emit no result, and Dagster
     warns once per test and downstream step that it "will proceed without gating" (dozens of
-    lines). Those downstream steps are skipped too, so nothing proceeds: the warnings are
-    dropped for that run only; the skip itself is logged once, with its reason."""
+    lines), and so do the gate's checks skipped after it. Those downstream steps are skipped
+    too, so nothing proceeds: the warnings are dropped while a skip is in effect in this
+    process (a run's steps share it); the skip itself is logged once, with its reason."""
 
     skipping = False
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        return not (self.skipping and "without gating" in message and f"'{DBT_STEP}'" in message)
+        return not (self.skipping and "will proceed without gating" in message)
 
 
 _skip_filter = _SkippedBuildWarnings()
@@ -75,6 +77,15 @@ def _table_rows(warehouse: Warehouse) -> dict[str, int]:
         }
 
 
+def _relations() -> dict[str, str]:
+    """dbt node unique id -> `schema.table` it builds, from the manifest."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return {
+        uid: f"{node['schema']}.{node.get('alias') or node['name']}"
+        for uid, node in manifest["nodes"].items()
+    }
+
+
 def _with_build_metadata(events: Iterable[Any], warehouse: Warehouse, reason: str) -> Iterator[Any]:
     """dbt's events, each materialization with its table's row count and the build decision.
     Counted once dbt has finished: DuckDB allows one writing process at a time."""
@@ -85,14 +96,11 @@ def _with_build_metadata(events: Iterable[Any], warehouse: Warehouse, reason: st
         # A failed build: its events as they are (failed tests name the check), then the error.
         yield from collected
         raise
-    events = collected
-    rows = _table_rows(warehouse)
-    for event in events:
+    rows, relations = _table_rows(warehouse), _relations()
+    for event in collected:
         if isinstance(event, dg.Output):
-            relation = str(event.metadata.get("dagster/relation_identifier", ""))
-            # Relation identifiers are database.schema.table.
             extra: dict[str, Any] = {DECISION_KEY: f"built: {reason}"}
-            count = rows.get(".".join(relation.split(".")[-2:]))
+            count = rows.get(relations.get(str(event.metadata.get("unique_id", "")), ""))
             if count is not None:
                 extra["dagster/row_count"] = dg.MetadataValue.int(count)
             event = event.with_metadata({**event.metadata, **extra})
