@@ -100,7 +100,8 @@ def _with_build_metadata(events: Iterable[Any], warehouse: Warehouse, reason: st
     for event in collected:
         if isinstance(event, dg.Output):
             extra: dict[str, Any] = {DECISION_KEY: f"built: {reason}"}
-            count = rows.get(relations.get(str(event.metadata.get("unique_id", "")), ""))
+            unique_id = event.metadata.get("unique_id")
+            count = rows.get(relations.get(str(getattr(unique_id, "value", unique_id)), ""))
             if count is not None:
                 extra["dagster/row_count"] = dg.MetadataValue.int(count)
             event = event.with_metadata({**event.metadata, **extra})
