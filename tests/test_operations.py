@@ -105,7 +105,7 @@ def test_data_docs_read_offline_with_run_id_and_asset_name(published):
     pages = list((validations / "episodes" / "data_docs" / "validations").rglob("*.html"))
     assert len(pages) == 1 and "marts.episodes" in pages[0].name
     html = pages[0].read_text()
-    assert published.run_id in html and "g2139_offline.css" in html
+    assert published.run_id in html and "g2139_offline.css" in html and "Data asset: marts.episodes" in html
     assert 'src="http' not in html and 'stylesheet" href="http' not in html
     assert sum(p.stat().st_size for p in validations.rglob("*")) < 2_000_000
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from html import escape
 from pathlib import Path
 
 ENV_RETENTION = "G2139_VALIDATION_RETENTION"
@@ -42,8 +43,9 @@ def retention(environ: dict[str, str] | None = None) -> int:
     return max(1, int(text)) if text else DEFAULT_RETENTION
 
 
-def make_offline(docs_dir: Path) -> None:
-    """CDN tags out, one local stylesheet in, unneeded static files dropped."""
+def make_offline(docs_dir: Path, asset_name: str | None = None) -> None:
+    """CDN tags out, one local stylesheet in, unneeded static files dropped; the checked
+    asset's name where GE's page renderer leaves "None" for a dataframe batch."""
     static = docs_dir / "static"
     styles = static / "styles"
     styles.mkdir(parents=True, exist_ok=True)
@@ -53,6 +55,8 @@ def make_offline(docs_dir: Path) -> None:
         logo = os.path.relpath(static / "images" / "short-logo.png", page.parent)
         html = _REMOTE_TAG.sub("", page.read_text(encoding="utf-8"))
         html = _REMOTE_URL.sub("none", _REMOTE_IMAGE.sub(f'src="{logo}"', html))
+        if asset_name:
+            html = html.replace("Data asset: None<", f"Data asset: {escape(asset_name)}<")
         html = html.replace("<head>", f'<head>\n<link rel="stylesheet" href="{relative}">', 1)
         page.write_text(html, encoding="utf-8")
     shutil.rmtree(static / "fonts", ignore_errors=True)

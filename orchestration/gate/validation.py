@@ -151,7 +151,7 @@ def validate(
                 results_dir / f"{suite.name}.json", json.dumps(validation.to_json_dict(), indent=2)
             )
     if docs_dir is not None and docs_dir.exists():
-        make_offline(docs_dir)
+        make_offline(docs_dir, asset_name)
     if results_dir is not None and results_dir.exists():
         make_private(results_dir)
     return gate
