@@ -51,13 +51,8 @@ QUALITY_CODE = {
 # The discectomy/laminectomy stratum's codes (docs/measure.md, "Outcomes and codes").
 QUALITY_CODES = {
     FUSION: QUALITY_CODE,
-    DISCECTOMY: {
-        "met": "G2136",
-        "not_met": "G2137",
-        "not_measured": "G9943",
-        "excluded": "G9945",
-        "pending": None,
-    },
+    DISCECTOMY: {"met": "G2136", "not_met": "G2137", "not_measured": "G9943", "excluded": "G9945",
+                 "pending": None},
 }
 
 
@@ -237,11 +232,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         "not_met_improvement_4_9",
         "NRS 8.0 -> 3.1: one-year above 3.0 and improvement 4.9 < 5.0, G2139.",
         [_fusion()],
-        [
-            Episode(
-                "not_met", baseline=("2025-03-01", "8.0"), one_year=(AT_12_MONTHS, "3.1"), improvement="4.9"
-            )
-        ],
+        [Episode("not_met", baseline=("2025-03-01", "8.0"), one_year=(AT_12_MONTHS, "3.1"),
+                 improvement="4.9")],
         [Score("2025-03-01", "8.0"), Score(AT_12_MONTHS, "3.1")],
     ),
     _s(
@@ -308,14 +300,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         "baseline_month_end_clamp_counts",
         "Surgery 2025-05-31: window starts 2025-02-28 (clamped). Baseline 9.0 then, 4.0 at one year: met.",
         [_fusion(date="2025-05-31")],
-        [
-            Episode(
-                "met",
-                procedure_date="2025-05-31",
-                baseline=("2025-02-28", "9.0"),
-                one_year=("2026-05-31", "4.0"),
-            )
-        ],
+        [Episode("met", procedure_date="2025-05-31", baseline=("2025-02-28", "9.0"),
+                 one_year=("2026-05-31", "4.0"))],
         [Score("2025-02-28", "9.0"), Score("2026-05-31", "4.0")],
     ),
     _s(
@@ -490,14 +476,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         "icd10pcs_institutional_only",
         "Only a facility claim, ICD-10-PCS 0SG00AJ done 2025-03-10 (admitted 2025-03-08): one episode.",
         [
-            Line(
-                date="2025-03-08",
-                hcpcs="",
-                claim_type="institutional",
-                npi="",
-                pcs="0SG00AJ",
-                pcs_date=SURGERY,
-            ),
+            Line(date="2025-03-08", hcpcs="", claim_type="institutional", npi="", pcs="0SG00AJ",
+                 pcs_date=SURGERY),
         ],
         [Episode("met", one_year=(AT_12_MONTHS, "2.0"))],
         [Score(AT_12_MONTHS, "2.0")],
@@ -510,14 +490,8 @@ SCENARIOS: tuple[Scenario, ...] = (
             Line(claim="surgeon", line=1),
             Line(claim="surgeon", line=2, hcpcs="22614"),
             Line(claim="assistant", modifier="80", npi=ASSISTANT_NPI),
-            Line(
-                claim="facility",
-                hcpcs="",
-                claim_type="institutional",
-                npi="",
-                pcs="0SG1071",
-                pcs_date=SURGERY,
-            ),
+            Line(claim="facility", hcpcs="", claim_type="institutional", npi="", pcs="0SG1071",
+                 pcs_date=SURGERY),
         ],
         [Episode("met", one_year=(AT_12_MONTHS, "2.0"), rendering_npi=SURGEON_NPI)],
         [Score(AT_12_MONTHS, "2.0")],
@@ -528,12 +502,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         [_fusion(date="2024-11-05"), _fusion(date="2025-06-20")],
         [
             Episode("met", procedure_date="2024-11-05", one_year=("2025-11-05", "2.0")),
-            Episode(
-                "not_met",
-                procedure_date="2025-06-20",
-                baseline=("2025-06-01", "9.0"),
-                one_year=("2026-06-20", "5.0"),
-            ),
+            Episode("not_met", procedure_date="2025-06-20", baseline=("2025-06-01", "9.0"),
+                    one_year=("2026-06-20", "5.0")),
         ],
         [Score("2025-11-05", "2.0"), Score("2025-06-01", "9.0"), Score("2026-06-20", "5.0")],
     ),
@@ -543,7 +513,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         [_fusion(claim="a"), _fusion(claim="m", payer="Medicare")],
         [
             Episode("met", payer="aetna", baseline=("2025-03-01", "8.1"), one_year=(AT_12_MONTHS, "3.1")),
-            Episode("met", payer="medicare", baseline=("2025-03-01", "8.1"), one_year=(AT_12_MONTHS, "3.1")),
+            Episode("met", payer="medicare", baseline=("2025-03-01", "8.1"),
+                    one_year=(AT_12_MONTHS, "3.1")),
         ],
         [Score("2025-03-01", "8.1"), Score(AT_12_MONTHS, "3.1")],
     ),
@@ -768,21 +739,9 @@ def as_of_dates(scenarios: tuple[Scenario, ...] = SCENARIOS) -> list[date]:
 # ------------------------------------------------------------------------- the landing folder
 
 CLAIM_COLUMNS = [
-    "claim_id",
-    "claim_line_number",
-    "claim_type",
-    "person_id",
-    "member_id",
-    "payer",
-    "claim_line_start_date",
-    "hcpcs_code",
-    "hcpcs_modifier_1",
-    "rendering_npi",
-    "rendering_tin",
-    "diagnosis_code_1",
-    "diagnosis_code_2",
-    "procedure_code_1",
-    "procedure_date_1",
+    "claim_id", "claim_line_number", "claim_type", "person_id", "member_id", "payer",
+    "claim_line_start_date", "hcpcs_code", "hcpcs_modifier_1", "rendering_npi",
+    "rendering_tin", "diagnosis_code_1", "diagnosis_code_2", "procedure_code_1", "procedure_date_1",
 ]
 ELIGIBILITY_COLUMNS = ["person_id", "birth_date"]
 SCORE_COLUMNS = ["person_id", "assessment_date", "body_site", "instrument", "score", "scale_max"]
@@ -792,25 +751,23 @@ def claim_rows(scenario: Scenario) -> list[dict[str, object]]:
     rows = []
     for index, line in enumerate(scenario.claims, start=1):
         person_id = scenario.person_id(line.person)
-        rows.append(
-            {
-                "claim_id": f"{person_id}-{line.claim or index}",
-                "claim_line_number": line.line,
-                "claim_type": line.claim_type,
-                "person_id": person_id,
-                "member_id": line.member or f"M-{person_id}-{line.payer.lower().replace(' ', '')}",
-                "payer": line.payer,
-                "claim_line_start_date": line.date,
-                "hcpcs_code": line.hcpcs,
-                "hcpcs_modifier_1": line.modifier,
-                "rendering_npi": line.npi,
-                "rendering_tin": line.tin,
-                "diagnosis_code_1": line.dx1,
-                "diagnosis_code_2": line.dx2,
-                "procedure_code_1": line.pcs,
-                "procedure_date_1": line.pcs_date,
-            }
-        )
+        rows.append({
+            "claim_id": f"{person_id}-{line.claim or index}",
+            "claim_line_number": line.line,
+            "claim_type": line.claim_type,
+            "person_id": person_id,
+            "member_id": line.member or f"M-{person_id}-{line.payer.lower().replace(' ', '')}",
+            "payer": line.payer,
+            "claim_line_start_date": line.date,
+            "hcpcs_code": line.hcpcs,
+            "hcpcs_modifier_1": line.modifier,
+            "rendering_npi": line.npi,
+            "rendering_tin": line.tin,
+            "diagnosis_code_1": line.dx1,
+            "diagnosis_code_2": line.dx2,
+            "procedure_code_1": line.pcs,
+            "procedure_date_1": line.pcs_date,
+        })
     return rows
 
 
@@ -847,41 +804,17 @@ def _write(path: Path, columns: list[str], rows: list[dict[str, object]]) -> Non
 
 def write_landing(landing: Path, scenarios: list[Scenario]) -> Path:
     """Writes the landing folder (claims, eligibility, pain scores) for these scenarios."""
-    _write(
-        landing / "medical_claim" / "claims.csv",
-        CLAIM_COLUMNS,
-        [row for s in scenarios for row in claim_rows(s)],
-    )
-    _write(
-        landing / "eligibility" / "eligibility.csv",
-        ELIGIBILITY_COLUMNS,
-        [row for s in scenarios for row in eligibility_rows(s)],
-    )
-    _write(
-        landing / "pain_score" / "pain_score.csv",
-        SCORE_COLUMNS,
-        [row for s in scenarios for row in score_rows(s)],
-    )
+    _write(landing / "medical_claim" / "claims.csv", CLAIM_COLUMNS,
+           [row for s in scenarios for row in claim_rows(s)])
+    _write(landing / "eligibility" / "eligibility.csv", ELIGIBILITY_COLUMNS,
+           [row for s in scenarios for row in eligibility_rows(s)])
+    _write(landing / "pain_score" / "pain_score.csv", SCORE_COLUMNS,
+           [row for s in scenarios for row in score_rows(s)])
     return landing
 
 
 __all__ = [
-    "ANY",
-    "AS_OF",
-    "DISCECTOMY",
-    "FUSION",
-    "PAST_AS_OF",
-    "PERFORMANCE_YEAR",
-    "QUALITY_CODE",
-    "QUALITY_CODES",
-    "SCENARIOS",
-    "Episode",
-    "LeftOut",
-    "Line",
-    "Person",
-    "Scenario",
-    "Score",
-    "as_of_dates",
-    "scenarios_as_of",
-    "write_landing",
+    "ANY", "AS_OF", "DISCECTOMY", "FUSION", "PAST_AS_OF", "PERFORMANCE_YEAR", "QUALITY_CODE",
+    "QUALITY_CODES", "SCENARIOS", "Episode",
+    "LeftOut", "Line", "Person", "Scenario", "Score", "as_of_dates", "scenarios_as_of", "write_landing",
 ]

@@ -42,7 +42,6 @@ def scenarios_as_of(as_of: date) -> list[Scenario]:
 def as_of_dates() -> list[date]:
     return _as_of_dates(SCENARIOS)
 
-
 LEFT_OUT_REASONS = ("unmapped_payer", "missing_birth_date", "conflicting_birth_date", "under_minimum_age")
 
 
@@ -82,21 +81,14 @@ class Runs:
         root = self._factory.mktemp(f"scenarios-{as_of.isoformat()}")
         landing = write_landing(root / "landing", scenarios_as_of(as_of))
         warehouse = root / "warehouse.duckdb"
-        code = main(
-            [
-                "run",
-                "--landing",
-                str(landing),
-                "--warehouse",
-                str(warehouse),
-                "--output",
-                str(root / "published"),
-                "--as-of",
-                as_of.isoformat(),
-                "--performance-year",
-                str(PERFORMANCE_YEAR),
-            ]
-        )
+        code = main([
+            "run",
+            "--landing", str(landing),
+            "--warehouse", str(warehouse),
+            "--output", str(root / "published"),
+            "--as-of", as_of.isoformat(),
+            "--performance-year", str(PERFORMANCE_YEAR),
+        ])
         assert code == 0, f"g2139 run as of {as_of} exited with {code}"
         with duckdb.connect(str(warehouse), read_only=True) as con:
             episodes = _rows(con, "select * from marts.episodes")
@@ -162,13 +154,10 @@ def _problems(row: dict, expected: Episode) -> list[str]:
         check("rendering_npi", row["rendering_npi"], expected.rendering_npi)
     for part, value in (("baseline", expected.baseline), ("one_year", expected.one_year)):
         when, score = (ANY, ANY) if value is ANY else (None, None) if value is None else value
-        problems += filter(
-            None,
-            [
-                _date_problem(f"{part}_date", row[f"{part}_date"], when),
-                _decimal_problem(f"{part}_score", row[f"{part}_score"], score),
-            ],
-        )
+        problems += filter(None, [
+            _date_problem(f"{part}_date", row[f"{part}_date"], when),
+            _decimal_problem(f"{part}_score", row[f"{part}_score"], score),
+        ])
     problem = _decimal_problem("improvement", row["improvement"], expected.expected_improvement)
     if problem:
         problems.append(problem)
@@ -176,9 +165,8 @@ def _problems(row: dict, expected: Episode) -> list[str]:
     if expected.exclusion_reason is None:
         check("exclusion_reason", reason, None)
     elif reason is None or expected.exclusion_reason not in str(reason).lower():
-        problems.append(
-            f"exclusion_reason: expected one naming {expected.exclusion_reason!r}, got {reason!r}"
-        )
+        problems.append(f"exclusion_reason: expected one naming {expected.exclusion_reason!r}, "
+                        f"got {reason!r}")
     return problems
 
 
@@ -220,7 +208,9 @@ def test_no_person_belongs_to_two_scenarios() -> None:
 
 
 def test_mart_holds_exactly_the_expected_episodes(run: Run) -> None:
-    expected = sorted(_expected_key(s, e) for s in scenarios_as_of(run.as_of) for e in s.expected)
+    expected = sorted(
+        _expected_key(s, e) for s in scenarios_as_of(run.as_of) for e in s.expected
+    )
     assert sorted(_key(row) for row in run.episodes) == expected
 
 
@@ -254,19 +244,8 @@ def test_is_final_when_as_of_after_the_follow_up_window(run: Run) -> None:
 def test_same_surgery_two_payers_same_clinical_content(runs: Runs) -> None:
     scenario = next(s for s in SCENARIOS if s.name == "same_surgery_two_payers")
     rows = [r for r in runs.get(scenario.as_of).episodes if r["person_id"] == scenario.person_id()]
-    clinical = [
-        "procedure_date",
-        "baseline_date",
-        "baseline_score",
-        "one_year_date",
-        "one_year_score",
-        "improvement",
-        "outcome",
-        "quality_code",
-        "g2139",
-        "exclusion_reason",
-        "is_final",
-    ]
+    clinical = ["procedure_date", "baseline_date", "baseline_score", "one_year_date", "one_year_score",
+                "improvement", "outcome", "quality_code", "g2139", "exclusion_reason", "is_final"]
     assert len(rows) == 2
     assert {c: rows[0][c] for c in clinical} == {c: rows[1][c] for c in clinical}
     assert rows[0]["episode_id"] != rows[1]["episode_id"]
