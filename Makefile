@@ -39,8 +39,16 @@ lint: setup
 bench: setup
 	$(BIN)/g2139 bench --people $${PEOPLE:-100000}
 
-dagster: setup
+# The UI, daemon, schedule and sensors on the demo data (written once if missing); the
+# settings reach the code location through the environment Dagster starts it with.
+dagster: setup $(DEMO_DIR)/landing
+	G2139_LANDING_DIR=$(CURDIR)/$(DEMO_DIR)/landing \
+	G2139_WAREHOUSE=$(CURDIR)/$(DEMO_DIR)/warehouse.duckdb \
+	G2139_OUTPUT_DIR=$(CURDIR)/$(DEMO_DIR)/published \
 	$(BIN)/dagster dev -w workspace.yaml
+
+$(DEMO_DIR)/landing: | setup
+	$(BIN)/g2139 demo-data --out $@
 
 clean:
 	rm -rf $(VENV) data dbt_project/target dbt_project/logs

@@ -4,38 +4,42 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.automation.alerts import alert_on_failure
+from orchestration.automation.freshness import freshness_checks, freshness_sensor
+from orchestration.automation.landing_sensor import landing_files
+from orchestration.automation.lineage import annotate, landing_specs, raw_side_specs
+from orchestration.automation.schedules import build_nightly_schedule
 from orchestration.gate.checks import gate_checks
 from orchestration.ingest.assets import ingest_assets
 from orchestration.publish.assets import payer_feeds
 from orchestration.resources import G2139Settings
 from orchestration.transform.assets import measure_dbt_assets
-from orchestration.transform.sensors import forget_failed_build
 
 NIGHTLY_JOB = "nightly"
 
 nightly_job = dg.define_asset_job(
     NIGHTLY_JOB,
-    selection=dg.AssetSelection.all(),
-    description="Ingest landing files, build the measure in dbt, check and publish the payer feeds.",
+    # Freshness checks run on their own sensor, not in the run whose output they judge.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*freshness_checks),
+    description=(
+        "Ingest landing files, build the measure in dbt for one performance year (the partition), "
+        "check and publish that year's payer feeds."
+    ),
 )
 
 
 def build_definitions(settings: G2139Settings | None = None) -> dg.Definitions:
     """The code location; `g2139 run` passes resolved settings, Dagster uses the environment."""
     return dg.Definitions(
-        assets=[*ingest_assets, measure_dbt_assets, payer_feeds],
-        asset_checks=gate_checks,
-        jobs=[nightly_job],
-        schedules=[
-            dg.ScheduleDefinition(
-                job=nightly_job,
-                cron_schedule="0 2 * * *",
-                name="nightly_02h",
-                execution_timezone="UTC",
-                default_status=dg.DefaultScheduleStatus.STOPPED,
-            )
+        assets=[
+            *landing_specs,
+            *raw_side_specs,
+            *annotate([*ingest_assets, measure_dbt_assets, payer_feeds]),
         ],
-        sensors=[forget_failed_build],
+        asset_checks=[*gate_checks, *freshness_checks],
+        jobs=[nightly_job],
+        schedules=[build_nightly_schedule(nightly_job)],
+        sensors=[landing_files, alert_on_failure, freshness_sensor],
         resources={"g2139": settings or G2139Settings()},
         # One DuckDB file has one writer: steps run one after another in one process.
         executor=dg.in_process_executor,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestration.resources import DBT_PROJECT_DIR, RunSettings, quiet_environment
+from orchestration.resources import DBT_PROJECT_DIR, RunSettings, private_files, quiet_environment
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 PUBLISH_STEP = "feeds__payer_feeds"
@@ -36,6 +36,7 @@ class RunOutcome:
     step_seconds: dict[str, float] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     payer_rows: list[tuple] = field(default_factory=list)
+    skip_reason: str | None = None
 
     @property
     def published(self) -> bool:
@@ -50,7 +51,11 @@ class RunOutcome:
             f"performance year {self.settings.performance_year}:"
         ]
         if not self.published:
-            lines.append("  nothing new since the last build: marts, checks and feeds unchanged")
+            # One line: the decision and where the unchanged publication is.
+            return [
+                f"g2139 run {self.run_id}: build skipped, {self.skip_reason or 'nothing new'}; "
+                f"{folder} unchanged"
+            ]
         for payer, episodes, rate, not_met in self.payer_rows:
             shown = "n/a" if rate is None else f"{float(rate):.1%}"
             lines.append(
@@ -102,11 +107,17 @@ def _payer_rows(settings: RunSettings) -> list[tuple]:
     return [tuple(r.values()) for r in rows]
 
 
-def forget_failed_build(settings: RunSettings, run_id: str) -> None:
-    from orchestration.transform.state import forget_build
+def _skip_reason(instance, run_id: str) -> str | None:
+    """The transform stage's decision, as recorded on the run's observations."""
+    import dagster as dg
 
-    if settings.warehouse.exists():
-        forget_build(settings.warehouse_engine(), run_id)
+    from orchestration.transform.assets import DECISION_KEY
+
+    for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_OBSERVATION):
+        value = record.dagster_event.event_specific_data.asset_observation.metadata.get(DECISION_KEY)
+        if value is not None:
+            return str(value.value).removeprefix("skipped: ")
+    return None
 
 
 def run_log_path(settings: RunSettings) -> Path:
@@ -123,32 +134,53 @@ def run_pipeline(
     console logger is silenced: the terminal shows the summary, or each failure once.
     """
     quiet_environment()
+    private_files()
     ensure_dbt_manifest()
     import dagster as dg
 
+    from orchestration.automation.alerts import handle_failure
+    from orchestration.automation.partitions import performance_year_partitions
+    from orchestration.automation.schedules import TRIGGER_TAG
     from orchestration.definitions import NIGHTLY_JOB, build_definitions
     from orchestration.resources import G2139Settings
+
+    if str(settings.performance_year) not in performance_year_partitions.get_partition_keys():
+        years = performance_year_partitions.get_partition_keys()
+        return RunOutcome(
+            success=False,
+            settings=settings,
+            run_id="-",
+            failures=[f"performance year {settings.performance_year} is not one of {years[0]}..{years[-1]}"],
+        )
 
     job = build_definitions(G2139Settings.of(settings)).resolve_job_def(NIGHTLY_JOB)
     log_path = run_log_path(settings)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     run_config = {} if verbose else {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    # The persistent instance (DAGSTER_HOME, the project's .dagster_home by default): runs
+    # started here appear in the UI's run history beside scheduled and sensor runs.
     with (
-        dg.DagsterInstance.ephemeral() as instance,
+        dg.DagsterInstance.get() as instance,
         open(log_path, "a", encoding="utf-8") as log,
         contextlib.redirect_stdout(sys.stdout if verbose else log),
     ):
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, asset_selection=asset_selection, run_config=run_config
+            instance=instance,
+            raise_on_error=False,
+            asset_selection=asset_selection,
+            run_config=run_config,
+            partition_key=str(settings.performance_year),
+            tags={TRIGGER_TAG: "cli"},
         )
         step_seconds = _step_seconds(instance, result.run_id)
-    outcome = RunOutcome(
-        success=result.success, settings=settings, run_id=result.run_id, step_seconds=step_seconds
-    )
-    if result.success:
-        outcome.payer_rows = _payer_rows(settings)
-    else:
-        outcome.failures = _failures(result)
-        # What the run-failure sensor does under the Dagster daemon, which an in-process run lacks.
-        forget_failed_build(settings, result.run_id)
+        outcome = RunOutcome(
+            success=result.success, settings=settings, run_id=result.run_id, step_seconds=step_seconds
+        )
+        if result.success:
+            outcome.payer_rows = _payer_rows(settings)
+            outcome.skip_reason = None if outcome.published else _skip_reason(instance, result.run_id)
+        else:
+            outcome.failures = _failures(result)
+            # What the run-failure sensor does under the Dagster daemon, which an in-process run lacks.
+            handle_failure(instance, result.dagster_run, settings)
     return outcome

@@ -9,6 +9,7 @@ picks up a changed variable on the next run; every stage then reads the typed
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -31,6 +32,9 @@ ENV_PERFORMANCE_YEAR = "G2139_PERFORMANCE_YEAR"
 
 # The dbt project ships with the code; its manifest is built in setup (`dbt parse`).
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+# The project's own Dagster instance (telemetry off in its dagster.yaml): `g2139 run`, the
+# daemon and the UI share one run history when DAGSTER_HOME is unset or points here.
+PROJECT_DAGSTER_HOME = DBT_PROJECT_DIR.parent / ".dagster_home"
 
 DEFAULT_LANDING = "data/landing"
 DEFAULT_OUTPUT = "data/published"
@@ -49,6 +53,13 @@ RUN_VARS = ("as_of_date", "performance_year")
 def quiet_environment() -> None:
     for name, value in QUIET_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
+    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_DAGSTER_HOME))
+
+
+def private_files() -> None:
+    """Everything a run writes (warehouse, logs, validations, dbt artifacts) is readable by
+    its owner only, like the feeds: files 0600, folders 0700."""
+    os.umask(0o077)
 
 
 class SettingsError(ValueError):
@@ -177,7 +188,22 @@ class G2139Settings(dg.ConfigurableResource):
         )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._run = self.resolve()
+        from orchestration.automation.partitions import partition_year
+
+        private_files()
+        settings = self.resolve()
+        year = partition_year(context.run.tags if context.run else None)
+        if year is not None and year != settings.performance_year:
+            # A partitioned run is for its partition's year, whatever the environment says;
+            # an explicit performance_year in the run's config must agree with it.
+            if self.performance_year not in (None, year):
+                raise SettingsError(
+                    f"performance_year {self.performance_year} in the run config, partition {year}"
+                )
+            settings = dataclasses.replace(settings, performance_year=year)
+        if settings.warehouse.exists():  # made before files were private
+            settings.warehouse.chmod(0o600)
+        self._run = settings
 
     @property
     def run(self) -> RunSettings:

@@ -3,7 +3,9 @@ small demo landing folder with one published run of it (end-to-end tests)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,10 @@ AS_OF = "2026-11-27"
 DEMO_PEOPLE = 3000
 DEMO_SEED = 2139
 
+# Runs record into a Dagster instance of the test session, never the project's own.
+_DAGSTER_HOME = Path(tempfile.mkdtemp(prefix="g2139-dagster-home-"))
+shutil.copy2(Path(__file__).parent.parent / ".dagster_home" / "dagster.yaml", _DAGSTER_HOME / "dagster.yaml")
+os.environ["DAGSTER_HOME"] = str(_DAGSTER_HOME)
 quiet_environment()
 
 

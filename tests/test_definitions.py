@@ -11,7 +11,9 @@ RAW_KEYS = {dg.AssetKey(["raw", t]) for t in ("medical_claim", "eligibility", "p
 
 def test_definitions_load_with_the_nightly_job_and_schedule():
     assert defs.resolve_job_def(NIGHTLY_JOB) is not None
-    assert defs.resolve_schedule_def("nightly_02h").cron_schedule == "0 2 * * *"
+    schedule = defs.resolve_schedule_def("nightly")
+    assert schedule.cron_schedule == "0 2 * * *" and schedule.execution_timezone == "UTC"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
 
 
 def _ancestors(graph, key: dg.AssetKey) -> set[dg.AssetKey]:
@@ -59,7 +61,7 @@ def test_gate_checks_are_blocking_and_run_once():
 def test_publication_depends_on_every_mart_it_reads():
     graph = defs.resolve_asset_graph()
     parents = graph.get(dg.AssetKey(["feeds", "payer_feeds"])).parent_keys
-    assert {k.path[0] for k in parents} == {"marts"}
+    assert {k.path[0] for k in parents} == {"marts", "reference"}
     assert dg.AssetKey(["marts", "measure_summary"]) in parents
 
 
@@ -75,3 +77,44 @@ def test_fhir_landing_assets_are_upstream_of_the_episodes():
     assert fhir <= _ancestors(graph, dg.AssetKey(["marts", "episodes"]))
     for key in fhir:
         assert graph.get(key).is_materializable and graph.get(key).group_name == "ingest"
+
+
+def test_landing_folders_are_external_assets_upstream_of_raw():
+    graph = defs.resolve_asset_graph()
+    for key in RAW_KEYS:
+        [landing] = [p for p in graph.get(key).parent_keys if p.path[0] == "landing"]
+        assert not graph.get(landing).is_materializable and landing.path[1] == key.path[1]
+
+
+def test_every_seed_reaches_a_model_or_the_publication():
+    graph = defs.resolve_asset_graph()
+    seeds = [k for k in graph.get_all_asset_keys() if graph.get(k).group_name == "reference"]
+    feeds = graph.get(dg.AssetKey(["feeds", "payer_feeds"])).parent_keys
+    # measure_version documents the measure's history: no model or feed reads it (its exposure says so).
+    orphans = [k for k in seeds if not graph.get(k).child_keys and k.path[-1] != "measure_version"]
+    assert not orphans
+    assert {
+        dg.AssetKey(["reference", s]) for s in ("payer_alias", "quality_code", "measure_stratum")
+    } <= feeds
+
+
+def test_owners_kinds_and_patient_data_tags():
+    graph = defs.resolve_asset_graph()
+    episodes, summary = (
+        graph.get(dg.AssetKey(["marts", "episodes"])),
+        graph.get(dg.AssetKey(["marts", "measure_summary"])),
+    )
+    assert episodes.tags["g2139/patient_data"] == "true" and summary.tags["g2139/patient_data"] == "false"
+    assert {"dbt", "duckdb", "great_expectations"} <= set(episodes.kinds)
+    assert graph.get(dg.AssetKey(["raw", "pain_score"])).tags["g2139/patient_data"] == "true"
+    assert all(graph.get(k).owners for k in graph.get_all_asset_keys())
+
+
+def test_published_feeds_are_dbt_exposures():
+    import json
+
+    from orchestration.transform.project import dbt_project
+
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    feeds = manifest["exposures"]["exposure.g2139.payer_feeds"]
+    assert {"model.g2139.episodes", "model.g2139.measure_summary"} <= set(feeds["depends_on"]["nodes"])

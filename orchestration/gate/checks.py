@@ -17,6 +17,7 @@ import pandas as pd
 from expectations import episodes as episode_suite
 from expectations import load_accounting as accounting_suite
 from expectations import measure_summary as summary_suite
+from orchestration.gate.docs import prune_runs
 from orchestration.gate.formats import reporting_formats
 from orchestration.gate.validation import GateResult, SuiteInput, results_dir_for, validate
 from orchestration.resources import G2139Settings
@@ -85,8 +86,14 @@ def run_suite(
     settings = g2139.run
     rules = load_rules(settings.var_overrides)
     suite = build(g2139.engine, rules)
-    results = results_dir_for(settings, context.op_execution_context.run_id) / suite[0]
-    return check_result(validate([suite], results))
+    run_id = context.op_execution_context.run_id
+    results = results_dir_for(settings, run_id) / suite[0]
+    asset = ".".join(context.check_specs[0].asset_key.path) if context.check_specs else suite[0]
+    result = check_result(validate([suite], results, run_id=run_id, asset_name=asset))
+    for folder in (results.parent, results.parent.parent):  # the run's and all runs' folders
+        folder.chmod(0o700)
+    prune_runs(results.parent.parent)
+    return result
 
 
 @dg.asset_check(

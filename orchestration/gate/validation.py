@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from orchestration.gate.docs import make_offline, make_private
 from orchestration.resources import RunSettings
 
 # (suite name, expectations, frame to validate, id column named in failures)
@@ -104,17 +105,26 @@ def _outcomes(suite_name: str, validation, id_column: str) -> list[ExpectationOu
     return outcomes
 
 
-def validate(suites: list[SuiteInput], results_dir: Path | None = None) -> GateResult:
-    """Runs each (suite, frame, id column); keeps JSON results and Data Docs in results_dir."""
+def validate(
+    suites: list[SuiteInput],
+    results_dir: Path | None = None,
+    run_id: str | None = None,
+    asset_name: str | None = None,
+) -> GateResult:
+    """Runs each (suite, frame, id column); keeps JSON results and Data Docs in results_dir.
+    The Dagster run id and the checked asset's name label the results in Data Docs."""
     import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
 
     docs_dir = results_dir / "data_docs" if results_dir else None
     context = _context(docs_dir)
-    source = context.data_sources.add_pandas("published_tables")
+    source = context.data_sources.add_pandas("warehouse")
     gate = GateResult(results_dir=results_dir)
     for name, expectations, frame, id_column in suites:
         suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
-        batch = source.add_dataframe_asset(suite.name).add_batch_definition_whole_dataframe("all")
+        batch = source.add_dataframe_asset(asset_name or suite.name).add_batch_definition_whole_dataframe(
+            "all"
+        )
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=suite.name, data=batch, suite=suite)
         )
@@ -130,13 +140,20 @@ def validate(suites: list[SuiteInput], results_dir: Path | None = None) -> GateR
                 },
             )
         )
-        run = checkpoint.run(batch_parameters={"dataframe": frame})
+        run = checkpoint.run(
+            batch_parameters={"dataframe": frame},
+            run_id=RunIdentifier(run_name=run_id) if run_id else None,
+        )
         [validation] = run.run_results.values()
         gate.outcomes.extend(_outcomes(suite.name, validation, id_column))
         if results_dir:
             _write_private(
                 results_dir / f"{suite.name}.json", json.dumps(validation.to_json_dict(), indent=2)
             )
+    if docs_dir is not None and docs_dir.exists():
+        make_offline(docs_dir, asset_name)
+    if results_dir is not None and results_dir.exists():
+        make_private(results_dir)
     return gate
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from orchestration.automation.partitions import performance_year_partitions
 from orchestration.publish.feeds import write_feeds
 from orchestration.publish.release import Release, write_release
 from orchestration.reporting.from_marts import REPORT, report_page, reporting_files
@@ -32,6 +33,30 @@ MART_INPUTS = (
     "quarantine_summary",
     "measure_summary_history",
 )
+# Seeds the publication reads as CSV (payer names, codes, strata, value sets in the schemas):
+# declared, so that the lineage shows them feeding the publication.
+SEED_INPUTS = (
+    "payer_alias",
+    "quality_code",
+    "measure_stratum",
+    "spine_exclusion",
+    "lumbar_fusion",
+    "lumbar_discectomy",
+)
+
+
+class CrossYearError(RuntimeError):
+    """The marts hold another performance year than the run's: never publish them as this one."""
+
+
+def check_marts_year(g2139: G2139Settings) -> None:
+    year = g2139.run.performance_year
+    built = {
+        r["performance_year"]
+        for r in g2139.engine.rows("select performance_year from marts.measure_definition")
+    }
+    if built != {year}:
+        raise CrossYearError(f"marts hold performance year(s) {sorted(built)}, the run is for {year}")
 
 
 def code_version() -> str:
@@ -70,6 +95,7 @@ def run_checks(context: AssetExecutionContext) -> list[dict]:
 
 def publish(g2139: G2139Settings, run_id: str, checks: list[dict]) -> Release:
     settings = g2139.run
+    check_marts_year(g2139)
     run = {"performance_year": settings.performance_year, "as_of_date": settings.as_of_date.isoformat()}
 
     warehouse = g2139.engine
@@ -94,7 +120,11 @@ def publish(g2139: G2139Settings, run_id: str, checks: list[dict]) -> Release:
 
 @dg.asset(
     key=FEEDS_KEY,
-    deps=[relation_key("marts", name) for name in MART_INPUTS],
+    deps=[
+        *(relation_key("marts", name) for name in MART_INPUTS),
+        *(relation_key("reference", name) for name in SEED_INPUTS),
+    ],
+    partitions_def=performance_year_partitions,
     group_name="publish",
     kinds={"csv", "json"},
     description=(

@@ -19,8 +19,12 @@ from orchestration.warehouse import relation_key
 # One cached project for the code location. Its manifest is produced by `dbt parse`
 # in setup (and by `g2139 run` when missing), never committed.
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# Under `dagster dev` only: parse on load, so the code location loads on a fresh clone.
+# Under `dagster dev`: parse on load, so changes to the models show on reload. Anywhere else
+# (a fresh clone loaded by `dagster-webserver`, the daemon or a test): parse once if the
+# manifest is missing, so the code location loads without a manual `dbt parse`.
 dbt_project.prepare_if_dev()
+if not dbt_project.manifest_path.exists():
+    dbt_project.preparer.prepare(dbt_project)
 
 LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
 RUN_TARGET = "run"

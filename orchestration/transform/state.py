@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,57 @@ def input_state(
     return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
 
 
+PART_NAMES = {
+    "files": "landing files",
+    "run_vars": "run parameters",
+    "project_vars": "project vars",
+    "dbt": "dbt nodes",
+}
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class BuildState:
+    """The inputs of a build, as one digest (compared) and one digest per part (to say why)."""
+
+    state: str
+    parts: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Decision:
+    build: bool
+    reason: str
+    last_run_id: str | None
+
+
+def build_state(warehouse: Warehouse, settings: RunSettings, manifest_path: Path) -> BuildState:
+    files, run_vars = loaded_files(warehouse), settings.dbt_vars()
+    vars_, checksums = project_vars(), project_checksums(manifest_path)
+    parts = {"files": sorted(files), "run_vars": run_vars, "project_vars": vars_, "dbt": checksums}
+    return BuildState(
+        state=input_state(files, run_vars, vars_, checksums),
+        parts={name: _digest(value) for name, value in parts.items()},
+    )
+
+
+def decide(warehouse: Warehouse, current: BuildState) -> Decision:
+    """Build or skip, with the reason the UI and the terminal show."""
+    last = last_build(warehouse)
+    if last is None:
+        return Decision(True, "no earlier build in this warehouse", None)
+    state, run_id, parts = last
+    if state == current.state:
+        return Decision(
+            False, f"nothing new since run {run_id} (same landing files, parameters and dbt nodes)", run_id
+        )
+    changed = [label for name, label in PART_NAMES.items() if parts.get(name) != current.parts[name]]
+    return Decision(True, f"{', '.join(changed) or 'inputs'} changed since run {run_id}", run_id)
+
+
 def loaded_files(warehouse: Warehouse) -> list[str]:
     rows = warehouse.rows(
         "select distinct file_sha256 from raw.load_history  where status = 'loaded' and superseded_by is null"
@@ -48,29 +100,35 @@ def loaded_files(warehouse: Warehouse) -> list[str]:
     return [r["file_sha256"] for r in rows]
 
 
-def current_state(warehouse: Warehouse, settings: RunSettings, manifest_path: Path) -> str:
-    return input_state(
-        loaded_files(warehouse), settings.dbt_vars(), project_vars(), project_checksums(manifest_path)
-    )
-
-
-def last_built_state(warehouse: Warehouse) -> str | None:
+def last_build(warehouse: Warehouse) -> tuple[str, str, dict[str, str]] | None:
+    """(state, run id, digest per part) of the last successful build, if any."""
     exists = warehouse.rows(
         "select count(*) as n from information_schema.tables "
         "where table_schema = 'meta' and table_name = 'build_state'"
     )[0]["n"]
     if not exists:
         return None
-    rows = warehouse.rows(f"select state from {STATE_TABLE} order by built_at desc limit 1")
-    return rows[0]["state"] if rows else None
+    rows = warehouse.rows(f"select * from {STATE_TABLE} order by built_at desc limit 1")
+    if not rows:
+        return None
+    return rows[0]["state"], rows[0]["run_id"], json.loads(rows[0].get("parts") or "{}")
 
 
-def record_built_state(warehouse: Warehouse, state: str, run_id: str) -> None:
-    # Both values are hex digests or Dagster run ids (uuid): safe as literals.
+def last_built_state(warehouse: Warehouse) -> str | None:
+    last = last_build(warehouse)
+    return last[0] if last else None
+
+
+def record_built_state(
+    warehouse: Warehouse, state: str, run_id: str, parts: dict[str, str] | None = None
+) -> None:
+    # Hex digests and Dagster run ids (uuid) only: safe as literals.
     warehouse.execute(
         "create schema if not exists meta",
         f"create table if not exists {STATE_TABLE} (state varchar, run_id varchar, built_at timestamp)",
-        f"insert into {STATE_TABLE} values ('{state}', '{run_id}', now())",
+        f"alter table {STATE_TABLE} add column if not exists parts varchar",
+        f"insert into {STATE_TABLE} (state, run_id, built_at, parts) "
+        f"values ('{state}', '{run_id}', now(), '{json.dumps(parts or {})}')",
     )
 
 

@@ -1,0 +1,1 @@
+"""Nightly operation: partitions by performance year, schedule, sensors, alerts, freshness."""

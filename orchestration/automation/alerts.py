@@ -1,0 +1,137 @@
+"""A failed run leaves one alert: a row in the warehouse (`ops.alerts`) and, when
+`G2139_ALERT_WEBHOOK` is set, a JSON POST to that URL.
+
+An alert names what failed by ids only: the run, the failed steps and error types, the
+checks that failed (asset and check name) and the landing files a loader error names.
+Never a message body of a check or of dbt, which could quote data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import urllib.request
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from orchestration.automation.partitions import partition_year
+from orchestration.resources import G2139Settings, RunSettings
+from orchestration.warehouse import Warehouse
+
+ENV_WEBHOOK = "G2139_ALERT_WEBHOOK"
+ALERTS_TABLE = "ops.alerts"
+WEBHOOK_TIMEOUT_SECONDS = 10
+# Loader errors are "<path>: <reason>" about a file, never about a row's values.
+FILE_ERRORS = ("LandingError",)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Alert:
+    run_id: str
+    job_name: str
+    partition: str | None
+    failed_steps: list[str] = field(default_factory=list)
+    error_types: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    alert_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def _root_error(error):
+    while error.cause is not None:
+        error = error.cause
+    return error
+
+
+def alert_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> Alert:
+    alert = Alert(run_id=run.run_id, job_name=run.job_name, partition=run.tags.get("dagster/partition"))
+    for record in instance.all_logs(run.run_id):
+        event = record.dagster_event
+        if event is None:
+            continue
+        if event.event_type_value == "STEP_FAILURE":
+            root = _root_error(event.step_failure_data.error)
+            alert.failed_steps.append(event.step_key)
+            alert.error_types.append(root.cls_name or "Error")
+            if root.cls_name in FILE_ERRORS:
+                alert.files.append(root.message.split(": ", 1)[0].strip())
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                alert.failed_checks.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
+    return alert
+
+
+def write_alert(warehouse: Warehouse, alert: Alert) -> None:
+    row = {
+        key: json.dumps(value) if isinstance(value, list) else value for key, value in asdict(alert).items()
+    }
+    columns = ", ".join(row)
+    with warehouse.connect() as con:
+        con.execute("create schema if not exists ops")
+        con.execute(f"create table if not exists {ALERTS_TABLE} ({', '.join(f'{c} varchar' for c in row)})")
+        con.execute(
+            f"insert into {ALERTS_TABLE} ({columns}) values ({', '.join('?' for _ in row)})",
+            list(row.values()),
+        )
+
+
+def post_alert(alert: Alert, url: str) -> bool:
+    """POSTs the alert as JSON; a webhook that is down is logged, never raised (the row stays)."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(asdict(alert)).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
+            return 200 <= response.status < 300
+    except OSError as error:
+        log.warning("alert %s: webhook not reached (%s)", alert.alert_id, type(error).__name__)
+        return False
+
+
+def settings_of_run(g2139: G2139Settings, run: dg.DagsterRun) -> RunSettings:
+    """The failed run's settings: the resource as defined, its run config, its partition."""
+    config = (run.run_config or {}).get("resources", {}).get("g2139", {}).get("config", {}) or {}
+    fields = {**g2139.model_dump(), **config}
+    year = partition_year(run.tags)
+    if year is not None:
+        fields["performance_year"] = year
+    return G2139Settings(**fields).resolve()
+
+
+def handle_failure(instance: dg.DagsterInstance, run: dg.DagsterRun, settings: RunSettings) -> Alert:
+    """What follows a failed run: its build no longer counts as up to date, and one alert."""
+    from orchestration.transform.state import forget_build
+
+    alert = alert_for_run(instance, run)
+    warehouse = settings.warehouse_engine()
+    if settings.warehouse.exists():
+        forget_build(warehouse, run.run_id)
+    write_alert(warehouse, alert)
+    url = os.environ.get(ENV_WEBHOOK, "").strip()
+    if url:
+        post_alert(alert, url)
+    return alert
+
+
+@dg.run_failure_sensor(
+    name="alert_on_failure",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        f"After a failed run: one alert row in {ALERTS_TABLE} (ids only), POSTed to {ENV_WEBHOOK} when set; "
+        "the failed run's build no longer counts, so the next run rebuilds."
+    ),
+)
+def alert_on_failure(context: dg.RunFailureSensorContext, g2139: G2139Settings) -> None:
+    alert = handle_failure(context.instance, context.dagster_run, settings_of_run(g2139, context.dagster_run))
+    context.log.info(f"alert {alert.alert_id} recorded for run {alert.run_id}")

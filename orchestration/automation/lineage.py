@@ -1,0 +1,88 @@
+"""What the asset graph says about each asset beyond its code: the landing folders as
+external assets upstream of `raw.*`, the raw side tables, and owners, tags and kinds.
+
+Applied to the stages' definitions here (wiring), so the stages stay as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dagster as dg
+
+from orchestration.ingest.landing import RAW_SCHEMA, TABLES
+from orchestration.warehouse import relation_key
+
+OWNER = "team:g2139-data-engineering"
+PATIENT_DATA_TAG = "g2139/patient_data"
+# Tables that hold rows about persons (ids, dates, scores): everything loaded from the
+# landing files down to the episode marts and the feeds. Aggregates and reference data do not.
+AGGREGATE_TABLES = {
+    ("marts", "measure_summary"),
+    ("marts", "measure_summary_history"),
+    ("marts", "payer_summary"),
+    ("marts", "measure_definition"),
+    ("marts", "data_quality"),
+    ("marts", "load_accounting"),
+    ("marts", "quarantine_summary"),
+}
+NO_PATIENT_DATA_GROUPS = {"reference"}
+# Marts guarded by a Great Expectations suite (the gate's blocking checks).
+CHECKED_BY_GE = {("marts", "episodes"), ("marts", "measure_summary"), ("marts", "load_accounting")}
+
+
+def landing_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey(["landing", table])
+
+
+landing_specs = [
+    dg.AssetSpec(
+        key=landing_key(table),
+        group_name="landing",
+        kinds={"csv", "parquet", "file"},
+        owners=[OWNER],
+        tags={PATIENT_DATA_TAG: "true"},
+        description=f"The files senders drop in `<landing>/{table}/` (external: not built by this project).",
+    )
+    for table in TABLES
+]
+# Written by every ingest asset beside its table: declared so they are not dangling dbt sources.
+raw_side_specs = [
+    dg.AssetSpec(
+        key=relation_key(RAW_SCHEMA, name),
+        group_name="ingest",
+        kinds={"duckdb"},
+        owners=[OWNER],
+        tags={PATIENT_DATA_TAG: "true" if name == "quarantine" else "false"},
+        deps=[relation_key(RAW_SCHEMA, table) for table in TABLES],
+        description=description,
+    )
+    for name, description in (
+        ("load_history", "One row per landing file load (path, sha256, rows read/loaded/quarantined)."),
+        (
+            "quarantine",
+            "Landing rows that could not be used, with their reason (written by the ingest assets).",
+        ),
+    )
+]
+
+
+def holds_patient_data(spec: dg.AssetSpec) -> bool:
+    path = tuple(spec.key.path)
+    return spec.group_name not in NO_PATIENT_DATA_GROUPS and path[-2:] not in AGGREGATE_TABLES
+
+
+def _annotate(spec: dg.AssetSpec) -> dg.AssetSpec:
+    kinds = {"great_expectations"} if tuple(spec.key.path) in CHECKED_BY_GE else set()
+    if tuple(spec.key.path[:1]) == (RAW_SCHEMA,) and spec.key.path[-1] in TABLES:
+        # Lineage from the landing folder; deps added to the ingest asset's own.
+        spec = spec.replace_attributes(deps=[*spec.deps, landing_key(spec.key.path[-1])])
+    return spec.merge_attributes(
+        owners=[OWNER] if OWNER not in spec.owners else [],
+        tags={PATIENT_DATA_TAG: "true" if holds_patient_data(spec) else "false"},
+        kinds=kinds,
+    )
+
+
+def annotate(assets: Sequence[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
+    return list(dg.map_asset_specs(_annotate, assets))
