@@ -33,10 +33,12 @@ def measure_dbt_assets(context: AssetExecutionContext, g2139: G2139Settings) -> 
         # the publication.
         context.log.info("nothing new since the last build: dbt build skipped")
         return
+    warehouse.prepare_dbt()  # another engine than DuckDB takes its inputs here
     yield from (
         dbt_for_run(settings)
         .cli(dbt_build_args(settings), context=context, target_path=dbt_target_path(settings))
         .stream()
     )
+    warehouse.finish_dbt()  # ... and hands the marts back for the gate and publication
     # Only reached when the build (with its blocking data tests) succeeded.
     record_built_state(warehouse, state, context.run.run_id)

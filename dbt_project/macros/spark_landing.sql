@@ -1,0 +1,22 @@
+{# Spark reads the landing tables as Parquet handed over by the ingestion (one folder per
+   table under the session's `spark.g2139.landing_dir`): registered as the `raw` tables the
+   sources name, at the start of every dbt run. Other engines already hold `raw`. #}
+{% macro register_landing_tables() -%}
+    {{ return(adapter.dispatch('register_landing_tables')()) }}
+{%- endmacro %}
+
+{% macro default__register_landing_tables() -%}
+    select 1
+{%- endmacro %}
+
+{% macro spark__register_landing_tables() -%}
+    {%- if execute -%}
+        {%- do run_query('create database if not exists raw') -%}
+        {%- for source in graph.sources.values() if source.source_name == 'landing' -%}
+            {%- do run_query('drop table if exists raw.' ~ source.identifier) -%}
+            {%- do run_query('create table raw.' ~ source.identifier ~ " using parquet location '"
+                ~ '${spark.g2139.landing_dir}/' ~ source.identifier ~ "'") -%}
+        {%- endfor -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}
