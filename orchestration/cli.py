@@ -27,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="override a var of dbt_project.yml for this run (repeatable), e.g. improvement_met_min=4",
     )
-    run.add_argument("--engine", choices=("duckdb", "spark"), help="SQL engine for dbt (G2139_ENGINE, default duckdb)")
+    run.add_argument(
+        "--engine", choices=("duckdb", "spark"), help="engine dbt builds on (G2139_ENGINE, default duckdb)"
+    )
     run.add_argument("--verbose", action="store_true", help="stream dbt and Dagster logs to the terminal")
 
     demo = commands.add_parser("demo-data", help="write a synthetic landing folder")

@@ -93,14 +93,15 @@ class SparkWarehouse(DuckDBWarehouse):
 
     def spark_conf(self) -> dict[str, str]:
         """The local session's settings (dbt-spark passes them to the SparkSession builder)."""
-        metastore = _literal(self.spark_dir / "metastore_db")
+        metastore = f"jdbc:derby:;databaseName={self.spark_dir / 'metastore_db'};create=true"
+        java_options = (
+            f"-Dderby.system.home={self.spark_dir} -Dlog4j2.configurationFile={self.spark_dir / LOG4J_FILE}"
+        )
         return {
             "spark.sql.warehouse.dir": str(self.spark_warehouse),
-            "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={metastore};create=true",
+            "spark.hadoop.javax.jdo.option.ConnectionURL": metastore,
             # dbt reads its events from the same output as the JVM's: Spark stays quiet there.
-            "spark.driver.extraJavaOptions": (
-                f"-Dderby.system.home={self.spark_dir} -Dlog4j2.configurationFile={self.spark_dir / LOG4J_FILE}"
-            ),
+            "spark.driver.extraJavaOptions": java_options,
             "spark.ui.showConsoleProgress": "false",
             "spark.driver.memory": DRIVER_MEMORY,
             "spark.sql.shuffle.partitions": str(SHUFFLE_PARTITIONS),
@@ -170,6 +171,5 @@ class SparkWarehouse(DuckDBWarehouse):
                     f'cast("{c}" as timestamp) as "{c}"' if t == "TIMESTAMP WITH TIME ZONE" else f'"{c}"'
                     for c, t, *_ in described
                 ]
-                con.execute(
-                    f"create or replace table {MARTS_SCHEMA}.{name} as select {', '.join(columns)} from {source}"
-                )
+                select = f"select {', '.join(columns)} from {source}"
+                con.execute(f"create or replace table {MARTS_SCHEMA}.{name} as {select}")
