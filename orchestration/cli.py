@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeat", type=int, default=1, help="runs of each implementation (default 1)")
     bench.add_argument("--out", type=Path, default=Path("data/bench"), help="results and cached data")
     bench.add_argument("--seed", type=int, default=2139, help="demo data seed")
+    bench.add_argument(
+        "--engine", choices=("duckdb", "spark"), help="time the pipeline on DuckDB and on this engine"
+    )
     return parser
 
 
@@ -49,6 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet_environment()
     if args.command == "demo-data":
         return _demo_data(args)
+    if args.command == "bench" and args.engine:
+        from bench.engines import engine_lines, run_engine_bench
+
+        print(engine_lines(run_engine_bench(args.people, args.out, args.seed, args.engine)))
+        return 0
     if args.command == "bench":
         from bench.run import run_bench, summary_line
 

@@ -79,7 +79,8 @@ def test_spark_warehouse_is_private_parquet(engine_runs):
     assert list(episodes.glob("*.parquet")), "marts are Parquet tables"
     # The quarantined rows' own text stays in DuckDB.
     quarantine = warehouse.landing_parquet / "quarantine" / "*.parquet"
-    columns = {r["column_name"] for r in warehouse.rows(f"describe select * from read_parquet('{quarantine}')")}
+    described = warehouse.rows(f"describe select * from read_parquet('{quarantine}')")
+    columns = {r["column_name"] for r in described}
     assert "reason" in columns and "raw_row" not in columns
 
 
@@ -103,7 +104,8 @@ def test_dbt_unit_tests_pass_on_spark(engine_runs, tmp_path):
 def test_engine_setting_from_option_or_environment():
     assert resolve_settings(environ={}, as_of=AS_OF).engine == "duckdb"
     assert resolve_settings(environ={"G2139_ENGINE": "spark"}, as_of=AS_OF).engine == "spark"
-    assert resolve_settings(environ={"G2139_ENGINE": "spark"}, engine="duckdb", as_of=AS_OF).engine == "duckdb"
+    explicit = resolve_settings(environ={"G2139_ENGINE": "spark"}, engine="duckdb", as_of=AS_OF)
+    assert explicit.engine == "duckdb"
     with pytest.raises(SettingsError, match="G2139_ENGINE"):
         resolve_settings(environ={}, engine="oracle", as_of=AS_OF)
 
