@@ -1,6 +1,7 @@
-{# Spark reads the landing tables as Parquet handed over by the ingestion (one folder per
-   table under the session's `spark.g2139.landing_dir`): registered as the `raw` tables the
-   sources name, at the start of every dbt run. Other engines already hold `raw`. #}
+{# A local Spark (`session`) reads the landing tables as Parquet handed over by the ingestion
+   (one folder per table under the session's `spark.g2139.landing_dir`): registered as the
+   `raw` tables the sources name, at the start of every dbt run. DuckDB already holds `raw`;
+   on a cluster (`thrift`) the landing tables are in the cluster's catalog. #}
 {% macro register_landing_tables() -%}
     {{ return(adapter.dispatch('register_landing_tables')()) }}
 {%- endmacro %}
@@ -10,7 +11,7 @@
 {%- endmacro %}
 
 {% macro spark__register_landing_tables() -%}
-    {%- if execute -%}
+    {%- if execute and target.method == 'session' -%}
         {%- do run_query('create database if not exists raw') -%}
         {%- for source in graph.sources.values() if source.source_name == 'landing' -%}
             {%- do run_query('drop table if exists raw.' ~ source.identifier) -%}
