@@ -25,6 +25,7 @@ def run(
     year: int,
     warehouse: Path | None = None,
     output: Path | None = None,
+    engine: str = "duckdb",
 ) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -53,6 +54,7 @@ def run(
             as_of=as_of.isoformat(),
             performance_year=year,
             environ={},
+            engine=engine,
         )
         outcome = run_pipeline(settings)
         if not outcome.success:
@@ -76,6 +78,7 @@ def main() -> None:
     parser.add_argument("--performance-year", type=int, required=True)
     parser.add_argument("--warehouse", type=Path, help="pipeline only: reuse this warehouse")
     parser.add_argument("--output", type=Path, help="pipeline only: reuse this publication folder")
+    parser.add_argument("--engine", default="duckdb", help="pipeline only: duckdb or spark")
     args = parser.parse_args()
     run(
         args.implementation,
@@ -85,6 +88,7 @@ def main() -> None:
         args.performance_year,
         args.warehouse,
         args.output,
+        args.engine,
     )
 
 

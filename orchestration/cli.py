@@ -27,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="override a var of dbt_project.yml for this run (repeatable), e.g. improvement_met_min=4",
     )
+    run.add_argument(
+        "--engine", choices=("duckdb", "spark"), help="engine dbt builds on (G2139_ENGINE, default duckdb)"
+    )
     run.add_argument("--verbose", action="store_true", help="stream dbt and Dagster logs to the terminal")
 
     demo = commands.add_parser("demo-data", help="write a synthetic landing folder")
@@ -38,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeat", type=int, default=1, help="runs of each implementation (default 1)")
     bench.add_argument("--out", type=Path, default=Path("data/bench"), help="results and cached data")
     bench.add_argument("--seed", type=int, default=2139, help="demo data seed")
+    bench.add_argument(
+        "--engine", choices=("duckdb", "spark"), help="time the pipeline on DuckDB and on this engine"
+    )
     return parser
 
 
@@ -46,6 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet_environment()
     if args.command == "demo-data":
         return _demo_data(args)
+    if args.command == "bench" and args.engine:
+        from bench.engines import engine_lines, run_engine_bench
+
+        print(engine_lines(run_engine_bench(args.people, args.out, args.seed, args.engine)))
+        return 0
     if args.command == "bench":
         from bench.run import run_bench, summary_line
 
@@ -86,6 +97,7 @@ def _run(args: argparse.Namespace) -> int:
             as_of=args.as_of,
             performance_year=args.performance_year,
             var_overrides=overrides,
+            engine=args.engine,
         )
     except SettingsError as error:
         print(f"g2139: {error}", file=sys.stderr)

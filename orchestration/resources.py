@@ -29,6 +29,9 @@ ENV_OUTPUT = "G2139_OUTPUT_DIR"
 ENV_WAREHOUSE = "G2139_WAREHOUSE"
 ENV_AS_OF = "G2139_AS_OF"
 ENV_PERFORMANCE_YEAR = "G2139_PERFORMANCE_YEAR"
+ENV_ENGINE = "G2139_ENGINE"
+# duckdb: everything in one DuckDB file. spark: dbt builds the measure on Spark (engines/spark.py).
+ENGINES = ("duckdb", "spark")
 
 # The dbt project ships with the code; its manifest is built in setup (`dbt parse`).
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
@@ -75,6 +78,7 @@ class RunSettings:
     performance_year: int
     # Rule vars overridden for this run (name -> typed value); the rest keep dbt_project.yml's.
     var_overrides: Mapping[str, Any] = field(default_factory=dict)
+    engine: str = "duckdb"
 
     def dbt_vars(self) -> dict[str, Any]:
         """Everything a run passes to dbt (`--vars`) and to the gate's rules: one dict."""
@@ -85,6 +89,10 @@ class RunSettings:
         }
 
     def warehouse_engine(self) -> Warehouse:
+        if self.engine == "spark":
+            from orchestration.engines.spark import SparkWarehouse
+
+            return SparkWarehouse(self.warehouse)
         return DuckDBWarehouse(self.warehouse)
 
 
@@ -118,6 +126,7 @@ def resolve_settings(
     performance_year: str | int | None = None,
     var_overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    engine: str | None = None,
     today: date | None = None,
 ) -> RunSettings:
     """Explicit value, else environment variable, else default; paths made absolute."""
@@ -135,6 +144,10 @@ def resolve_settings(
             f"--performance-year / {ENV_PERFORMANCE_YEAR}: {year_text!r} is not a year"
         ) from error
 
+    engine_name = (_pick(engine, env, ENV_ENGINE) or ENGINES[0]).lower()
+    if engine_name not in ENGINES:
+        raise SettingsError(f"--engine / {ENV_ENGINE}: {engine_name!r} is not one of {', '.join(ENGINES)}")
+
     def path(explicit: str | None, variable: str, default: str) -> Path:
         return Path(_pick(explicit, env, variable) or default).expanduser().resolve()
 
@@ -145,6 +158,7 @@ def resolve_settings(
         as_of_date=as_of_date,
         performance_year=year,
         var_overrides=dict(var_overrides or {}),
+        engine=engine_name,
     )
 
 
@@ -162,6 +176,7 @@ class G2139Settings(dg.ConfigurableResource):
     as_of: str | None = None
     performance_year: int | None = None
     vars: dict[str, str] = {}
+    engine_name: str | None = None  # duckdb | spark (G2139_ENGINE)
 
     _run: RunSettings | None = PrivateAttr(default=None)
 
@@ -175,6 +190,7 @@ class G2139Settings(dg.ConfigurableResource):
             as_of=settings.as_of_date.isoformat(),
             performance_year=settings.performance_year,
             vars={name: json.dumps(value) for name, value in settings.var_overrides.items()},
+            engine_name=settings.engine,
         )
 
     def resolve(self) -> RunSettings:
@@ -185,6 +201,7 @@ class G2139Settings(dg.ConfigurableResource):
             as_of=self.as_of,
             performance_year=self.performance_year,
             var_overrides=parse_var_overrides(f"{k}={v}" for k, v in self.vars.items()),
+            engine=self.engine_name,
         )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:

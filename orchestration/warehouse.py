@@ -46,6 +46,8 @@ class Warehouse(Protocol):
     def copy_csv(self, sql: str, target: Path, params: Mapping[str, Any] | None = None) -> None: ...
     def execute(self, *statements: str) -> None: ...
     def dbt_output(self) -> dict[str, Any]: ...
+    def prepare_dbt(self) -> None: ...
+    def finish_dbt(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,12 @@ class DuckDBWarehouse:
         with self.connect() as con:
             for statement in statements:
                 con.execute(statement)
+
+    def prepare_dbt(self) -> None:
+        """Before dbt builds: nothing on DuckDB (another engine hands its inputs over here)."""
+
+    def finish_dbt(self) -> None:
+        """After a successful dbt build: nothing on DuckDB (the marts are already here)."""
 
     def dbt_output(self) -> dict[str, Any]:
         """This warehouse as a dbt-duckdb profile output (dbt's target for the run)."""

@@ -96,6 +96,7 @@ def _with_build_metadata(events: Iterable[Any], warehouse: Warehouse, reason: st
         # A failed build: its events as they are (failed tests name the check), then the error.
         yield from collected
         raise
+    warehouse.finish_dbt()  # another engine hands the marts back for the gate and publication
     rows, relations = _table_rows(warehouse), _relations()
     for event in collected:
         if isinstance(event, dg.Output):
@@ -126,6 +127,7 @@ def measure_dbt_assets(context: AssetExecutionContext, g2139: G2139Settings) -> 
         _record_skip(context, decision)
         return
     context.log.info(f"dbt build: {decision.reason}")
+    warehouse.prepare_dbt()  # another engine than DuckDB takes its inputs here
     events = (
         dbt_for_run(settings)
         .cli(dbt_build_args(settings), context=context, target_path=dbt_target_path(settings))

