@@ -70,7 +70,8 @@ class Decision:
 
 
 def build_state(warehouse: Warehouse, settings: RunSettings, manifest_path: Path) -> BuildState:
-    files, run_vars = loaded_files(warehouse), settings.dbt_vars()
+    # The engine is a run parameter too: marts built on another engine are rebuilt on this one.
+    files, run_vars = loaded_files(warehouse), {**settings.dbt_vars(), "engine": settings.engine}
     vars_, checksums = project_vars(), project_checksums(manifest_path)
     parts = {"files": sorted(files), "run_vars": run_vars, "project_vars": vars_, "dbt": checksums}
     return BuildState(
