@@ -8,7 +8,6 @@ the stages name each other's outputs without importing each other.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,14 +26,6 @@ DBT_THREADS = 4
 def relation_key(schema: str, table: str) -> dg.AssetKey:
     """The asset key of a table: its schema and name (dagster-dbt's default for models)."""
     return dg.AssetKey([schema, table])
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class Warehouse(Protocol):

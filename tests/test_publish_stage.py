@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.checksums import file_sha256
 from orchestration.publish import feeds
 from orchestration.publish.assets import publish
 from orchestration.publish.release import Release
 from orchestration.resources import G2139Settings, resolve_settings
-from orchestration.warehouse import file_sha256
 from tests.conftest import tree_digest
 from tests.marts_fixture import AS_OF, EPISODES, PAYERS, PERFORMANCE_YEAR
 

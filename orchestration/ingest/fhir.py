@@ -43,7 +43,7 @@ from orchestration.ingest.landing import (
 from orchestration.ingest.landing_files import file_state, landing_files
 from orchestration.ingest.landing_read import _safe_link
 from orchestration.ingest.landing_spec import LandingError
-from orchestration.ingest.landing_sql import literal, quote
+from orchestration.ingest.landing_sql import literal, quote, temp_table_from_arrow
 from orchestration.ingest.landing_store import (
     RAW_SCHEMA,
     FileLoad,
@@ -159,12 +159,7 @@ def _stage(con: duckdb.DuckDBPyConnection, readable: Path, name: str, scan: Line
             "end": pa.array(scan.ends),
         }
     )
-    con.execute("drop table if exists _fhir_lines")
-    con.register("_fhir_line_rows", lines)  # explicit: no lookup of Python variables
-    try:
-        con.execute("create temp table _fhir_lines as select * from _fhir_line_rows")
-    finally:
-        con.unregister("_fhir_line_rows")
+    temp_table_from_arrow(con, "_fhir_lines", lines)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, spec, resource: str, columns: str, lineage: list[str]) -> None:

@@ -31,6 +31,7 @@ from typing import Any
 
 import duckdb
 
+from orchestration.checksums import file_sha256
 from orchestration.ingest.landing_files import SUPPORTED_SUFFIXES, file_state, landing_files, plain_error
 from orchestration.ingest.landing_read import header_map, read_columns, type_file, unreadable_rows
 from orchestration.ingest.landing_spec import (
@@ -63,14 +64,6 @@ __all__ = [
     "Column", "FileLoad", "LandingError", "TableSpec", "ensure_raw_schema", "file_sha256", "landing_files",
     "load_file", "load_table", "quarantine_reasons", "summarize", "superseded_counts",
 ]  # fmt: skip
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_file(

@@ -24,7 +24,7 @@ from orchestration.ingest.landing_csv import (
     write_readable_copy,
 )
 from orchestration.ingest.landing_spec import LandingError, TableSpec
-from orchestration.ingest.landing_sql import TYPED, Source, literal, quote, typed_rows
+from orchestration.ingest.landing_sql import TYPED, Source, literal, quote, temp_table_from_arrow, typed_rows
 
 
 def is_csv(path: Path) -> bool:
@@ -132,9 +132,4 @@ def unreadable_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
             "excerpt": pa.array([r[4] for r in rows], pa.string()),
         }
     )
-    con.execute("drop table if exists _unreadable")
-    con.register("_unreadable_rows", unreadable)  # explicit: no lookup of Python variables
-    try:
-        con.execute("create temp table _unreadable as select * from _unreadable_rows")
-    finally:
-        con.unregister("_unreadable_rows")
+    temp_table_from_arrow(con, "_unreadable", unreadable)

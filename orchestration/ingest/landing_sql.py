@@ -170,3 +170,14 @@ def typed_rows(spec: TableSpec, sources: dict[str, Source], as_text: dict[str, s
     return f"""select {names}, _problem, {raw_row} as _raw_row
         from (select *, {_problem_case(checked)} as _problem
               from (select *, {", ".join(inner)} from {relation}))"""
+
+
+def temp_table_from_arrow(con, name: str, rows) -> None:
+    """``rows`` (an Arrow table) as the temp table ``name``, registered under an explicit
+    name so that the engine never looks up a Python variable."""
+    con.execute(f"drop table if exists {name}")
+    con.register(f"{name}_rows", rows)
+    try:
+        con.execute(f"create temp table {name} as select * from {name}_rows")
+    finally:
+        con.unregister(f"{name}_rows")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orchestration.warehouse import file_sha256
+from orchestration.checksums import file_sha256
 
 RELEASES = ".releases"
 MANIFEST = "manifest.json"
