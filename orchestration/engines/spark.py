@@ -20,15 +20,24 @@ embedded Hive metastore that keeps the tables between runs. Only the dbt process
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orchestration.resources import DBT_PROJECT_DIR
 from orchestration.warehouse import DuckDBWarehouse
 
-# The landing tables the dbt sources read (schema raw); the *_superseded tables stay in DuckDB.
-LANDING_TABLES = ("medical_claim", "eligibility", "pain_score", "load_history", "quarantine")
+
+def landing_tables(manifest_path: Path = DBT_PROJECT_DIR / "target" / "manifest.json") -> list[str]:
+    """The tables the dbt sources read from the ingestion (what Spark must be handed)."""
+    sources = json.loads(manifest_path.read_text(encoding="utf-8"))["sources"].values()
+    return sorted({s["identifier"] for s in sources if s["source_name"] == LANDING_SOURCE})
+
+# The landing tables are the dbt project's sources (schema raw), read from its manifest so that
+# a table added to the sources is handed over too; the *_superseded tables stay in DuckDB.
+LANDING_SOURCE = "landing"
 # Columns that stay in DuckDB: a quarantined row's own text is patient data the models never read.
 PRIVATE_COLUMNS = {"quarantine": ("raw_row",)}
 MARTS_SCHEMA = "marts"
@@ -141,7 +150,7 @@ class SparkWarehouse(DuckDBWarehouse):
 
     def export_landing(self) -> None:
         statements = []
-        for table in LANDING_TABLES:
+        for table in landing_tables():
             folder = self.landing_parquet / table
             folder.mkdir(parents=True, exist_ok=True)
             for stale in folder.glob("*.parquet"):
