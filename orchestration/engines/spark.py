@@ -28,7 +28,9 @@ from typing import Any
 from orchestration.warehouse import DuckDBWarehouse
 
 # The landing tables the dbt sources read (schema raw); the *_superseded tables stay in DuckDB.
-LANDING_TABLES = ("medical_claim", "eligibility", "pain_score", "load_history", "quarantine")
+LANDING_TABLES = (
+    "medical_claim", "eligibility", "pain_score", "load_history", "quarantine", "run_parameters",
+)
 # Columns that stay in DuckDB: a quarantined row's own text is patient data the models never read.
 PRIVATE_COLUMNS = {"quarantine": ("raw_row",)}
 MARTS_SCHEMA = "marts"
