@@ -19,7 +19,13 @@
 {%- endmacro %}
 
 {% macro performance_year() -%}
-    {{ run_parameter('performance_year') }}
+    {%- set as_of = var('as_of_date') -%}
+    {%- if var('performance_year') in (none, '') and as_of not in (none, '') -%}
+        {#- An as-of date given as a var without a year: the year of that date. -#}
+        {{ (as_of | string)[:4] | int }}
+    {%- else -%}
+        {{ run_parameter('performance_year') }}
+    {%- endif -%}
 {%- endmacro %}
 
 {# An ICD-10 code as matched by the value sets: no dots, no spaces, upper case. #}
