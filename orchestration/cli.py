@@ -7,8 +7,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from orchestration.resources import quiet_environment
-
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="g2139", description=__doc__)
@@ -49,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # Imported here, not at the top: `--help` and argument errors need no Dagster (1 s).
+    from orchestration.resources import quiet_environment
+
     quiet_environment()
     if args.command == "demo-data":
         return _demo_data(args)

@@ -38,6 +38,10 @@ def test_var_overrides_reach_dbt_with_the_run_parameters(tmp_path):
     assert passed == {"one_year_met_max_score": 4.0, "as_of_date": "2026-11-27", "performance_year": 2026}
 
 
+def test_without_overrides_no_vars_reach_dbt_so_its_partial_parse_survives_a_new_night(tmp_path):
+    assert "--vars" not in dbt_build_args(settings(tmp_path))
+
+
 def test_state_follows_files_vars_and_node_checksums_not_manifest_bytes(tmp_path):
     manifest = {
         "metadata": {"project_name": "g2139", "generated_at": "2026-11-27T00:00:00"},

@@ -1,23 +1,31 @@
-{# The run's as-of date and performance year, from vars (set by the pipeline). #}
+{# The run's as-of date and performance year. The pipeline writes them as data, one row in
+   `raw.run_parameters`, so that a new night leaves dbt's partial parse intact (a changed
+   `--vars` makes dbt re-parse the whole project). A var still wins when set: the unit tests
+   (`overrides`) and a hand-run `dbt build --vars ...` give them that way. #}
 
-{% macro as_of_date_text() -%}
-    {%- set value = var('as_of_date') -%}
+{% macro run_parameter(name) -%}
+    {%- set value = var(name) -%}
     {%- if value is none or value == '' -%}
-        {{ return(modules.datetime.date.today().isoformat()) }}
+        (select {{ name }} from {{ source('landing', 'run_parameters') }})
+    {%- elif name == 'as_of_date' -%}
+        cast('{{ value }}' as date)
+    {%- else -%}
+        {{ value | int }}
     {%- endif -%}
-    {{ return(value | string) }}
 {%- endmacro %}
 
 {% macro as_of_date() -%}
-    cast('{{ as_of_date_text() }}' as date)
+    {{ run_parameter('as_of_date') }}
 {%- endmacro %}
 
 {% macro performance_year() -%}
-    {%- set value = var('performance_year') -%}
-    {%- if value is none or value == '' -%}
-        {{ return(as_of_date_text()[:4] | int) }}
+    {%- set as_of = var('as_of_date') -%}
+    {%- if var('performance_year') in (none, '') and as_of not in (none, '') -%}
+        {#- An as-of date given as a var without a year: the year of that date. -#}
+        {{ (as_of | string)[:4] | int }}
+    {%- else -%}
+        {{ run_parameter('performance_year') }}
     {%- endif -%}
-    {{ return(value | int) }}
 {%- endmacro %}
 
 {# An ICD-10 code as matched by the value sets: no dots, no spaces, upper case. #}

@@ -21,6 +21,7 @@ from orchestration.transform.project import (
     dbt_for_run,
     dbt_project,
     dbt_target_path,
+    write_run_parameters,
 )
 from orchestration.transform.state import Decision, build_state, decide, record_built_state
 from orchestration.warehouse import Warehouse
@@ -127,6 +128,7 @@ def measure_dbt_assets(context: AssetExecutionContext, g2139: G2139Settings) -> 
         _record_skip(context, decision)
         return
     context.log.info(f"dbt build: {decision.reason}")
+    write_run_parameters(warehouse, settings)
     warehouse.prepare_dbt()  # another engine than DuckDB takes its inputs here
     events = (
         dbt_for_run(settings)

@@ -14,7 +14,7 @@ import yaml
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
 
 from orchestration.resources import DBT_PROJECT_DIR, RunSettings
-from orchestration.warehouse import relation_key
+from orchestration.warehouse import Warehouse, relation_key
 
 # One cached project for the code location. Its manifest is produced by `dbt parse`
 # in setup (and by `g2139 run` when missing), never committed.
@@ -87,13 +87,27 @@ def dbt_for_run(settings: RunSettings) -> DbtCliResource:
     )
 
 
+RUN_PARAMETERS = "raw.run_parameters"
+
+
+def write_run_parameters(warehouse: Warehouse, settings: RunSettings) -> None:
+    """The run's as-of date and performance year as one row the models read (source
+    `landing.run_parameters`). Passed as `--vars` instead, every new night would change dbt's
+    vars and so force a full re-parse of the project."""
+    warehouse.execute(
+        "create schema if not exists raw",
+        f"create or replace table {RUN_PARAMETERS} as select "
+        f"cast('{settings.as_of_date.isoformat()}' as date) as as_of_date, "
+        f"cast({int(settings.performance_year)} as integer) as performance_year",
+    )
+
+
 def dbt_build_args(settings: RunSettings) -> list[str]:
     # Unit tests check the SQL, not the data: they run in the test suite, not in every
-    # nightly run. Data tests do run here, and an error blocks the run.
-    return [
-        "build",
-        "--vars",
-        json.dumps(settings.dbt_vars(), sort_keys=True),
-        "--exclude",
-        "test_type:unit",
-    ]
+    # nightly run. Data tests do run here, and an error blocks the run. The run's own
+    # parameters are data (write_run_parameters); `--vars` only when a rule var is overridden
+    # (rare: dbt then parses afresh), with the run's parameters too, so they agree.
+    args = ["build", "--exclude", "test_type:unit"]
+    if settings.var_overrides:
+        args[1:1] = ["--vars", json.dumps(settings.dbt_vars(), sort_keys=True)]
+    return args
