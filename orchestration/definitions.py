@@ -7,7 +7,7 @@ import dagster as dg
 from orchestration.automation.alerts import alert_on_failure
 from orchestration.automation.freshness import freshness_checks, freshness_sensor
 from orchestration.automation.landing_sensor import landing_files
-from orchestration.automation.lineage import annotate, landing_specs, raw_side_specs
+from orchestration.automation.lineage import annotate, landing_specs, raw_side_specs, run_parameters_spec
 from orchestration.automation.schedules import build_nightly_schedule
 from orchestration.gate.checks import gate_checks
 from orchestration.ingest.assets import ingest_assets
@@ -34,6 +34,7 @@ def build_definitions(settings: G2139Settings | None = None) -> dg.Definitions:
         assets=[
             *landing_specs,
             *raw_side_specs,
+            run_parameters_spec,
             *annotate([*ingest_assets, measure_dbt_assets, payer_feeds]),
         ],
         asset_checks=[*gate_checks, *freshness_checks],

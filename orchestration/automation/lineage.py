@@ -66,6 +66,17 @@ raw_side_specs = [
     )
 ]
 
+# Written by the transform step just before dbt runs, read by the models as a source: the
+# run's parameters as data, so that a new night needs no dbt re-parse.
+run_parameters_spec = dg.AssetSpec(
+    key=relation_key(RAW_SCHEMA, "run_parameters"),
+    group_name="ingest",
+    kinds={"duckdb"},
+    owners=[OWNER],
+    tags={PATIENT_DATA_TAG: "false"},
+    description="The run's as-of date and performance year (one row, written before each dbt build).",
+)
+
 
 def holds_patient_data(spec: dg.AssetSpec) -> bool:
     path = tuple(spec.key.path)

@@ -96,40 +96,44 @@ def run_suite(
     return result
 
 
-@dg.asset_check(
-    asset=EPISODES_KEY,
-    blocking=True,
-    additional_deps=[DEFINITION_KEY],
-    description="Great Expectations suite `episodes`: scores, per-stratum windows, codes, outcome rules.",
+def suite_check(
+    name: str,
+    asset: dg.AssetKey,
+    build: Callable[[Warehouse, Rules], SuiteInput],
+    description: str,
+    deps: tuple[dg.AssetKey, ...] = (),
+) -> dg.AssetChecksDefinition:
+    """One Great Expectations suite as a blocking check of the mart it guards."""
+
+    @dg.asset_check(
+        name=name, asset=asset, blocking=True, additional_deps=list(deps), description=description
+    )
+    def check(context: dg.AssetCheckExecutionContext, g2139: G2139Settings) -> dg.AssetCheckResult:
+        return run_suite(context, g2139, build)
+
+    return check
+
+
+episodes_expectations = suite_check(
+    "episodes_expectations",
+    EPISODES_KEY,
+    episodes_input,
+    "Great Expectations suite `episodes`: scores, per-stratum windows, codes, outcome rules.",
+    deps=(DEFINITION_KEY,),
 )
-def episodes_expectations(
-    context: dg.AssetCheckExecutionContext, g2139: G2139Settings
-) -> dg.AssetCheckResult:
-    return run_suite(context, g2139, episodes_input)
-
-
-@dg.asset_check(
-    asset=SUMMARY_KEY,
-    blocking=True,
-    additional_deps=[EPISODES_KEY],
-    description="Great Expectations suite `measure_summary`: counts add up and match the episode feed.",
+measure_summary_expectations = suite_check(
+    "measure_summary_expectations",
+    SUMMARY_KEY,
+    summary_input,
+    "Great Expectations suite `measure_summary`: counts add up and match the episode feed.",
+    deps=(EPISODES_KEY,),
 )
-def measure_summary_expectations(
-    context: dg.AssetCheckExecutionContext, g2139: G2139Settings
-) -> dg.AssetCheckResult:
-    return run_suite(context, g2139, summary_input)
-
-
-@dg.asset_check(
-    asset=ACCOUNTING_KEY,
-    blocking=True,
-    description="Great Expectations suite `load_accounting`: every landing row loaded or quarantined.",
+load_accounting_expectations = suite_check(
+    "load_accounting_expectations",
+    ACCOUNTING_KEY,
+    accounting_input,
+    "Great Expectations suite `load_accounting`: every landing row loaded or quarantined.",
 )
-def load_accounting_expectations(
-    context: dg.AssetCheckExecutionContext, g2139: G2139Settings
-) -> dg.AssetCheckResult:
-    return run_suite(context, g2139, accounting_input)
-
 
 gate_checks = [
     episodes_expectations,
