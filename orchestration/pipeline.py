@@ -56,11 +56,10 @@ class RunOutcome:
                 f"g2139 run {self.run_id}: build skipped, {self.skip_reason or 'nothing new'}; "
                 f"{folder} unchanged"
             ]
-        for payer, episodes, rate, not_met in self.payer_rows:
-            shown = "n/a" if rate is None else f"{float(rate):.1%}"
-            lines.append(
-                f"  {payer:<9} episodes {episodes:>7}  performance rate {shown:>6}  not met {not_met:>6}"
-            )
+        lines.append(f"  {'':<10} {'episodes':>8}  {'fusion':>7}  {'discectomy':>10}  {'#459 overall':>12}")
+        for level_id, episodes, fusion, discectomy, overall in self.payer_rows:
+            rates = [_percent(r) for r in (fusion, discectomy, overall)]
+            lines.append(f"  {level_id:<10} {episodes:>8}  {rates[0]:>7}  {rates[1]:>10}  {rates[2]:>12}")
         lines.append(f"published: {folder}")
         lines.append(f"warehouse: {self.settings.warehouse}")
         lines.append(f"log: {run_log_path(self.settings)}")
@@ -98,13 +97,28 @@ def _failures(result) -> list[str]:
     return messages or ["the run failed before any step ran"]
 
 
+def _percent(rate) -> str:
+    return "n/a" if rate is None else f"{float(rate):.1%}"
+
+
 def _payer_rows(settings: RunSettings) -> list[tuple]:
-    """Both strata together (the mart's `overall` rows), per canonical payer."""
+    """Per canonical payer, then all payers: episodes of both strata and the performance rate
+    of each stratum and overall (the mart's rows; nothing recomputed here)."""
     rows = settings.warehouse_engine().rows(
-        "select payer, episodes, performance_rate, not_met from marts.measure_summary "
-        "where level = 'payer' and stratum = 'overall' order by payer"
+        "select level_id, stratum, episodes, performance_rate from marts.measure_summary "
+        "where level in ('payer', 'all_payers') order by level = 'all_payers', level_id"
     )
-    return [tuple(r.values()) for r in rows]
+    by_level: dict[str, dict[str, dict]] = {}
+    for row in rows:
+        by_level.setdefault(row["level_id"], {})[row["stratum"]] = row
+    return [
+        (
+            "all payers" if level_id == "all" else level_id,
+            strata["overall"]["episodes"],
+            *(strata[s]["performance_rate"] for s in ("lumbarFusion", "lumbarDiscectomy", "overall")),
+        )
+        for level_id, strata in by_level.items()
+    ]
 
 
 def _skip_reason(instance, run_id: str) -> str | None:
