@@ -25,4 +25,7 @@ def test_floors_pandas_and_pipeline_agree_episode_by_episode(published, tmp_path
     outcomes = set(results["pipeline"]["outcome"])
     assert len(results["pipeline"]) > 300
     assert outcomes == {"met", "not_met", "not_measured", "excluded", "pending"}
-    assert "lumbarFusion" in set(results["pipeline"]["stratum"])
+    pipeline = results["pipeline"]
+    for stratum in ("lumbarFusion", "lumbarDiscectomy"):
+        mine = pipeline[pipeline["stratum"] == stratum]
+        assert set(mine["outcome"]) == outcomes, f"every outcome of {stratum} is compared"
