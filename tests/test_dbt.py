@@ -3,30 +3,15 @@ demo run's warehouse, whose relations give the unit tests their column types."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-
-from orchestration.resources import DBT_PROJECT_DIR
-from orchestration.transform.project import RUN_TARGET, dbt_executable, write_profiles
+from tests.dbt_unit import run_unit_tests
 
 
 def test_dbt_unit_tests_pass(published, tmp_path):
     copy = published.copy_to(tmp_path / "copy")
-    command = [
-        dbt_executable(), "test", "--select", "test_type:unit",
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(write_profiles(copy.settings)), "--target", RUN_TARGET,
-        "--target-path", str(tmp_path / "target"),
-        "--log-path", str(tmp_path / "logs"),
-        "--vars", json.dumps(copy.settings.dbt_vars()),
-    ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-4000:]
-    run_results = json.loads((tmp_path / "target" / "run_results.json").read_text())
-    unit_tests = [r for r in run_results["results"] if r["unique_id"].startswith("unit_test.")]
-    assert len(unit_tests) >= 80 and all(r["status"] == "pass" for r in unit_tests)
+    run_results = run_unit_tests(copy.settings, tmp_path)
+    unit_tests = [r for r in run_results if r["unique_id"].startswith("unit_test.")]
     # (The on-run-start hook, which registers Spark's landing tables, is a result too.)
-    data_tests = [r for r in run_results["results"] if r["unique_id"].startswith("test.")]
+    data_tests = [r for r in run_results if r["unique_id"].startswith("test.")]
     assert not data_tests, "data tests ran in the demo run already"
     # The boundaries of each stratum and of the reporting levels are pinned by name.
     names = {r["unique_id"].rsplit(".", 1)[-1] for r in unit_tests}
@@ -40,10 +25,3 @@ def test_dbt_unit_tests_pass(published, tmp_path):
         "summary_levels_payer_all_payers_tin_and_tin_npi",
         "definition_qpp_stratum_name_2024",
     } <= names
-
-
-def test_dbt_project_cites_nothing_outside_itself():
-    for path in DBT_PROJECT_DIR.rglob("*"):
-        if path.suffix in {".yml", ".sql", ".md", ".csv"} and not {"target", "logs"} & set(path.parts):
-            text = path.read_text()
-            assert "DEVELOPERS.md" not in text and "../shared" not in text, path

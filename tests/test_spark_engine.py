@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from orchestration.resources import DBT_PROJECT_DIR, RunSettings, SettingsError, resolve_settings
-from orchestration.transform.project import RUN_TARGET, dbt_executable, write_profiles
+from orchestration.resources import RunSettings, SettingsError, resolve_settings
 from tests.conftest import AS_OF, DEMO_SEED, settings_for, tree_digest
+from tests.dbt_unit import run_unit_tests
 
 SPARK_DEMO_PEOPLE = 400
 # Differs between any two runs: the run's id and the time it was published.
@@ -85,20 +84,7 @@ def test_spark_warehouse_is_private_parquet(engine_runs):
 
 
 def test_dbt_unit_tests_pass_on_spark(engine_runs, tmp_path):
-    settings = engine_runs.spark
-    command = [
-        dbt_executable(), "test", "--select", "test_type:unit",
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(write_profiles(settings)), "--target", RUN_TARGET,
-        "--target-path", str(tmp_path / "target"),
-        "--log-path", str(tmp_path / "logs"),
-        "--vars", json.dumps(settings.dbt_vars()),
-    ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stdout[-4000:]
-    run_results = json.loads((tmp_path / "target" / "run_results.json").read_text())
-    unit_tests = [r for r in run_results["results"] if r["unique_id"].startswith("unit_test.")]
-    assert len(unit_tests) >= 80 and all(r["status"] == "pass" for r in unit_tests)
+    run_unit_tests(engine_runs.spark, tmp_path, timeout=900)
 
 
 def test_engine_setting_from_option_or_environment():

@@ -20,7 +20,6 @@ PATIENT_DATA_TAG = "g2139/patient_data"
 AGGREGATE_TABLES = {
     ("marts", "measure_summary"),
     ("marts", "measure_summary_history"),
-    ("marts", "payer_summary"),
     ("marts", "measure_definition"),
     ("marts", "data_quality"),
     ("marts", "load_accounting"),

@@ -46,7 +46,12 @@ class _SkippedBuildWarnings(logging.Filter):
 
 
 _skip_filter = _SkippedBuildWarnings()
-logging.getLogger("dagster._core.execution.plan.active").addFilter(_skip_filter)
+
+
+def _filter_gating_warnings(skipping: bool) -> None:
+    """Set when the run decides (not at import): adding a filter twice is a no-op."""
+    _skip_filter.skipping = skipping
+    logging.getLogger("dagster._core.execution.plan.active").addFilter(_skip_filter)
 
 
 def _record_skip(context: AssetExecutionContext, decision: Decision) -> None:
@@ -120,7 +125,7 @@ def measure_dbt_assets(context: AssetExecutionContext, g2139: G2139Settings) -> 
     settings, warehouse = g2139.run, g2139.engine
     state = build_state(warehouse, settings, dbt_project.manifest_path)
     decision = decide(warehouse, state)
-    _skip_filter.skipping = not decision.build
+    _filter_gating_warnings(skipping=not decision.build)
     if not decision.build:
         # Same files, vars and dbt project as the last build: a rebuild would reproduce the
         # same marts. Yielding nothing skips the dbt assets and, downstream, the checks and
