@@ -8,7 +8,7 @@ import json
 import yaml
 
 from orchestration.resources import resolve_settings
-from orchestration.transform.project import RUN_TARGET, dbt_build_args, write_profiles
+from orchestration.transform.project import dbt_build_args, write_profiles
 from orchestration.transform.state import (
     forget_build,
     input_state,
@@ -28,8 +28,8 @@ def settings(tmp_path, **overrides):
 def test_dbt_writes_to_the_warehouse_of_the_settings_through_its_profile(tmp_path):
     profiles = yaml.safe_load((write_profiles(settings(tmp_path)) / "profiles.yml").read_text())
     [profile] = profiles.values()
-    assert profile["target"] == RUN_TARGET
-    assert profile["outputs"][RUN_TARGET]["path"] == str(tmp_path / "w.duckdb")
+    assert profile["target"] == "duckdb"
+    assert profile["outputs"]["duckdb"]["path"] == str(tmp_path / "w.duckdb")
 
 
 def test_var_overrides_reach_dbt_with_the_run_parameters(tmp_path):
@@ -74,3 +74,18 @@ def test_state_is_kept_in_the_warehouse_and_a_failed_run_forgets_its_build(tmp_p
     assert last_built_state(warehouse) == "s1"
     forget_build(warehouse, "run-1")
     assert last_built_state(warehouse) is None
+
+
+def test_the_run_dbt_cli_knows_the_dbt_version_without_starting_dbt(tmp_path, monkeypatch):
+    import importlib.metadata
+
+    from orchestration.transform.project import dbt_for_run
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"a subprocess was started: {args}")
+
+    monkeypatch.setattr("dagster_dbt.core.resource.check_output", no_subprocess)
+    dbt = dbt_for_run(settings(tmp_path))
+    assert str(dbt._cli_version) == importlib.metadata.version("dbt-core")
+    # No dbt adapter opened in the run's process: row counts are the pipeline's own.
+    assert dbt._initialize_dbt_core_adapter(["build"]) is None
