@@ -9,6 +9,7 @@ import json
 import shutil
 from datetime import date
 
+import dagster as dg
 import duckdb
 
 from orchestration.pipeline import run_pipeline
@@ -75,6 +76,44 @@ def test_a_new_as_of_date_rebuilds_and_republishes(published, tmp_path):
     assert outcome.success and outcome.published, outcome.failures
     manifest = json.loads((copy.folder / "manifest.json").read_text())
     assert manifest["as_of_date"] == "2026-11-28" and manifest["run_id"] == outcome.run_id
+
+
+def _built_seeds(settings) -> set[str]:
+    results = json.loads((settings.warehouse.parent / "dbt_target" / "run_results.json").read_text())
+    return {r["unique_id"] for r in results["results"] if r["unique_id"].startswith("seed.")}
+
+
+def test_a_nightly_build_reuses_unchanged_reference_data_and_reloads_it_when_it_changes(published, tmp_path):
+    copy = published.copy_to(tmp_path)
+    with duckdb.connect(str(copy.settings.warehouse), read_only=True) as con:
+        before = con.execute("select count(*) from reference.lumbar_fusion").fetchone()[0]
+    next_day = dataclasses.replace(copy.settings, as_of_date=date(2026, 11, 28))
+    outcome = run_pipeline(next_day)
+    assert outcome.success and outcome.published, outcome.failures
+    # Neither the seeds nor the tests on them ran again; the models did, and so did publication.
+    results = json.loads((copy.settings.warehouse.parent / "dbt_target" / "run_results.json").read_text())
+    ran = {r["unique_id"] for r in results["results"]}
+    assert not _built_seeds(copy.settings) and "model.g2139.episodes" in ran
+    assert not any("lumbar_fusion" in uid for uid in ran if uid.startswith("test."))
+    instance = dg.DagsterInstance.get()
+    seed = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(["reference", "lumbar_fusion"]), asset_partitions=["2026"]),
+        limit=1,
+    ).records[0]
+    metadata = seed.asset_materialization.metadata
+    assert seed.run_id == outcome.run_id
+    assert metadata["g2139/build_decision"].value == f"reused: reference data unchanged since run {published.run_id}"
+    assert metadata["dagster/row_count"].value == before
+    # A rule override is reference state too (tests on seeds may read vars): reloaded.
+    overridden = dataclasses.replace(next_day, var_overrides={"improvement_met_min": 4.0})
+    assert run_pipeline(overridden).success
+    assert "seed.g2139.lumbar_fusion" in _built_seeds(copy.settings)
+    # Seed tables gone from the warehouse: reloaded, whatever the state says.
+    with duckdb.connect(str(copy.settings.warehouse)) as con:
+        con.execute("drop table reference.lumbar_fusion")
+    again = dataclasses.replace(overridden, as_of_date=date(2026, 11, 29))
+    assert run_pipeline(again).success
+    assert "seed.g2139.lumbar_fusion" in _built_seeds(copy.settings)
 
 
 def test_blocking_asset_check_stops_the_run_before_publication(published, tmp_path, monkeypatch):

@@ -23,8 +23,15 @@ from orchestration.transform.project import (
     dbt_target_path,
     write_run_parameters,
 )
-from orchestration.transform.state import Decision, build_state, decide, record_built_state
+from orchestration.transform.state import (
+    Decision,
+    build_state,
+    decide,
+    record_built_state,
+    seed_relations,
+)
 from orchestration.warehouse import Warehouse
+from orchestration.warmup import warm_up
 
 DBT_STEP = "measure_dbt_assets"
 FEEDS_KEY = dg.AssetKey(["feeds", "payer_feeds"])
@@ -92,6 +99,34 @@ def _relations() -> dict[str, str]:
     }
 
 
+def _reused_reference(
+    context: AssetExecutionContext, decision: Decision, rows: dict[str, int]
+) -> Iterator[Any]:
+    """The seeds a build reused (transform/state.py): one output each, saying so, so that the
+    assets downstream of them (the publication reads some) run as they would after a reload.
+    Their tests are not evaluated again: the same seeds passed them in the run named."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    translator = G2139DbtTranslator()
+    for uid, node in sorted(manifest["nodes"].items()):
+        if node["resource_type"] != "seed":
+            continue
+        key = translator.get_asset_spec(manifest, uid, dbt_project).key
+        if key not in context.selected_asset_keys:
+            continue
+        metadata: dict[str, Any] = {
+            DECISION_KEY: dg.MetadataValue.text(
+                f"reused: reference data unchanged since run {decision.last_run_id}"
+            ),
+            "unique_id": uid,
+        }
+        count = rows.get(f"{node['schema']}.{node.get('alias') or node['name']}")
+        if count is not None:
+            metadata["dagster/row_count"] = dg.MetadataValue.int(count)
+        yield dg.Output(
+            None, output_name=context.assets_def.get_output_name_for_asset_key(key), metadata=metadata
+        )
+
+
 def _with_build_metadata(events: Iterable[Any], warehouse: Warehouse, reason: str) -> Iterator[Any]:
     """dbt's events, each materialization with its table's row count and the build decision.
     Counted once dbt has finished: DuckDB allows one writing process at a time."""
@@ -124,8 +159,9 @@ def _with_build_metadata(events: Iterable[Any], warehouse: Warehouse, reason: st
 def measure_dbt_assets(context: AssetExecutionContext, g2139: G2139Settings) -> Iterator[Any]:
     settings, warehouse = g2139.run, g2139.engine
     state = build_state(warehouse, settings, dbt_project.manifest_path)
-    decision = decide(warehouse, state)
-    _filter_gating_warnings(skipping=not decision.build)
+    decision = decide(warehouse, state, seed_relations(dbt_project.manifest_path))
+    # Reused seeds are not re-tested: their checks are not evaluated in this run either.
+    _filter_gating_warnings(skipping=not decision.build or decision.reuse_reference)
     if not decision.build:
         # Same files, vars and dbt project as the last build: a rebuild would reproduce the
         # same marts. Yielding nothing skips the dbt assets and, downstream, the checks and
@@ -133,11 +169,18 @@ def measure_dbt_assets(context: AssetExecutionContext, g2139: G2139Settings) -> 
         _record_skip(context, decision)
         return
     context.log.info(f"dbt build: {decision.reason}")
+    warm_up()  # the gate's and the report's libraries load while dbt builds
     write_run_parameters(warehouse, settings)
+    if decision.reuse_reference:  # first: the models downstream of the seeds follow them
+        yield from _reused_reference(context, decision, _table_rows(warehouse))
     warehouse.prepare_dbt()  # another engine than DuckDB takes its inputs here
     events = (
         dbt_for_run(settings)
-        .cli(dbt_build_args(settings), context=context, target_path=dbt_target_path(settings))
+        .cli(
+            dbt_build_args(settings, reuse_reference=decision.reuse_reference),
+            context=context,
+            target_path=dbt_target_path(settings),
+        )
         .stream()
     )
     yield from _with_build_metadata(events, warehouse, decision.reason)

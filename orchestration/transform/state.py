@@ -6,6 +6,12 @@ date, performance year, rule overrides), the project's vars and the dbt project 
 When that state equals the one of the last successful build in this warehouse, a rebuild
 would reproduce the same marts, so the build (and with it the checks and the publication
 downstream) is skipped. The state is kept in the warehouse by this stage, which owns it.
+
+The reference data (the seeds: value sets, payers, strata) is a part of its own: its seed
+and test nodes, the project's macros and vars, the rule overrides and the engine. Not the
+as-of date, which changes every night. When it equals the last build's and the seed tables
+are in the warehouse, the build reuses them: they are neither reloaded nor re-tested,
+since the same seeds passed the same tests in that build.
 """
 
 from __future__ import annotations
@@ -35,6 +41,30 @@ def project_checksums(manifest_path: Path) -> dict[str, str]:
     return checksums
 
 
+def reference_checksums(manifest_path: Path) -> dict[str, str]:
+    """The seeds, the data tests on seeds alone, and the project's macros."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    seeds = {uid for uid, node in manifest["nodes"].items() if node["resource_type"] == "seed"}
+    checksums = project_checksums(manifest_path)
+    return {
+        uid: checksum
+        for uid, checksum in checksums.items()
+        if uid in seeds
+        or uid.startswith("macro.")
+        or (uid.startswith("test.") and set(manifest["nodes"][uid]["depends_on"]["nodes"]) <= seeds)
+    }
+
+
+def seed_relations(manifest_path: Path) -> list[tuple[str, str]]:
+    """(schema, table) of every seed, as dbt builds them."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    return sorted(
+        (node["schema"], node.get("alias") or node["name"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "seed"
+    )
+
+
 def input_state(
     files: list[str], run_vars: dict[str, Any], project_vars_: dict[str, Any], checksums: dict[str, str]
 ) -> str:
@@ -48,6 +78,7 @@ PART_NAMES = {
     "project_vars": "project vars",
     "dbt": "dbt nodes",
 }
+REFERENCE = "reference"
 
 
 def _digest(value: Any) -> str:
@@ -67,6 +98,8 @@ class Decision:
     build: bool
     reason: str
     last_run_id: str | None
+    # The seeds in the warehouse are the ones this build would load and test.
+    reuse_reference: bool = False
 
 
 def build_state(warehouse: Warehouse, settings: RunSettings, manifest_path: Path) -> BuildState:
@@ -74,14 +107,21 @@ def build_state(warehouse: Warehouse, settings: RunSettings, manifest_path: Path
     files, run_vars = loaded_files(warehouse), {**settings.dbt_vars(), "engine": settings.engine}
     vars_, checksums = project_vars(), project_checksums(manifest_path)
     parts = {"files": sorted(files), "run_vars": run_vars, "project_vars": vars_, "dbt": checksums}
+    reference = {
+        "seeds": reference_checksums(manifest_path),
+        "project_vars": vars_,
+        "overrides": settings.var_overrides,
+        "engine": settings.engine,
+    }
     return BuildState(
         state=input_state(files, run_vars, vars_, checksums),
-        parts={name: _digest(value) for name, value in parts.items()},
+        parts={name: _digest(value) for name, value in {**parts, REFERENCE: reference}.items()},
     )
 
 
-def decide(warehouse: Warehouse, current: BuildState) -> Decision:
-    """Build or skip, with the reason the UI and the terminal show."""
+def decide(warehouse: Warehouse, current: BuildState, seeds: list[tuple[str, str]]) -> Decision:
+    """Build or skip, with the reason the UI and the terminal show; a build reuses the
+    reference data when it is unchanged and still in the warehouse (``seeds``)."""
     last = last_build(warehouse)
     if last is None:
         return Decision(True, "no earlier build in this warehouse", None)
@@ -91,7 +131,20 @@ def decide(warehouse: Warehouse, current: BuildState) -> Decision:
             False, f"nothing new since run {run_id} (same landing files, parameters and dbt nodes)", run_id
         )
     changed = [label for name, label in PART_NAMES.items() if parts.get(name) != current.parts[name]]
-    return Decision(True, f"{', '.join(changed) or 'inputs'} changed since run {run_id}", run_id)
+    reuse = parts.get(REFERENCE) == current.parts[REFERENCE] and tables_present(warehouse, seeds)
+    reason = f"{', '.join(changed) or 'inputs'} changed since run {run_id}"
+    if reuse:
+        reason += "; reference data unchanged, reused"
+    return Decision(True, reason, run_id, reuse_reference=reuse)
+
+
+def tables_present(warehouse: Warehouse, relations: list[tuple[str, str]]) -> bool:
+    """Every one of ``relations`` is a table of the warehouse."""
+    present = {
+        (r["table_schema"], r["table_name"])
+        for r in warehouse.rows("select table_schema, table_name from information_schema.tables")
+    }
+    return bool(relations) and set(relations) <= present
 
 
 def loaded_files(warehouse: Warehouse) -> list[str]:
