@@ -96,13 +96,14 @@ def test_a_nightly_build_reuses_unchanged_reference_data_and_reloads_it_when_it_
     assert not _built_seeds(copy.settings) and "model.g2139.episodes" in ran
     assert not any("lumbar_fusion" in uid for uid in ran if uid.startswith("test."))
     instance = dg.DagsterInstance.get()
+    seed_key = dg.AssetKey(["reference", "lumbar_fusion"])
     seed = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey(["reference", "lumbar_fusion"]), asset_partitions=["2026"]),
-        limit=1,
+        dg.AssetRecordsFilter(asset_key=seed_key, asset_partitions=["2026"]), limit=1
     ).records[0]
     metadata = seed.asset_materialization.metadata
     assert seed.run_id == outcome.run_id
-    assert metadata["g2139/build_decision"].value == f"reused: reference data unchanged since run {published.run_id}"
+    reused = f"reused: reference data unchanged since run {published.run_id}"
+    assert metadata["g2139/build_decision"].value == reused
     assert metadata["dagster/row_count"].value == before
     # A rule override is reference state too (tests on seeds may read vars): reloaded.
     overridden = dataclasses.replace(next_day, var_overrides={"improvement_met_min": 4.0})
