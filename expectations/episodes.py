@@ -24,12 +24,14 @@ SCORE_MAX = 10  # the 0-10 scale of the data contract
 
 
 def _shift(dates: pd.Series, months: pd.Series, days: pd.Series) -> pd.Series:
-    """date + months (clamped to month end, as the measure's calendar arithmetic) + days."""
-    shifted = [
-        d + pd.DateOffset(months=int(m)) + pd.Timedelta(days=int(n)) if pd.notna(d) else pd.NaT
-        for d, m, n in zip(dates, months, days, strict=True)
-    ]
-    return pd.Series(pd.to_datetime(shifted), index=dates.index)
+    """date + months (clamped to month end, as the measure's calendar arithmetic) + days.
+    Vectorised per distinct (months, days): a stratum has one of each, so a few passes."""
+    shifted = pd.Series(pd.NaT, index=dates.index, dtype="datetime64[ns]")
+    steps = pd.DataFrame({"months": months.astype(int), "days": days.astype(int)}, index=dates.index)
+    for (month_count, day_count), rows in steps.groupby(["months", "days"]).groups.items():
+        part = pd.to_datetime(dates.loc[rows])
+        shifted.loc[rows] = part + pd.DateOffset(months=int(month_count)) + pd.Timedelta(days=int(day_count))
+    return shifted
 
 
 def prepare(episodes: pd.DataFrame, rules: Rules, periods: Mapping[str, tuple[date, date]]) -> pd.DataFrame:

@@ -136,3 +136,15 @@ def test_checks_move_with_the_rule_var(marts_copy, rules_project, var):
     assert default_failure in failed(default)
     overridden = validate([episodes_input(engine, load_rules({var: value}, project_dir=rules_project))])
     assert overridden.passed, failed(overridden)
+
+
+def test_window_bounds_shift_by_calendar_months_clamped_to_month_end_then_days():
+    import pandas as pd
+
+    from expectations.episodes import _shift
+
+    dates = pd.Series(pd.to_datetime(["2024-01-31", "2024-02-29", None, "2023-10-31", "2025-12-31"]))
+    months, days = pd.Series([1, 12, 3, 0, 9]), pd.Series([0, 0, 5, 42, 140])
+    shifted = _shift(dates, months, days)
+    expected = ["2024-02-29", "2025-02-28", None, "2023-12-12", "2027-02-17"]
+    assert [None if pd.isna(v) else v.date().isoformat() for v in shifted] == expected
