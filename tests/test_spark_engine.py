@@ -18,7 +18,7 @@ from tests.dbt_unit import run_unit_tests
 
 SPARK_DEMO_PEOPLE = 400
 # Differs between any two runs: the run's id and the time it was published.
-RUN_FIELDS = ("run_id", "created_at")
+RUN_FIELDS = ("run_id", "created_at", "engine")
 
 
 @dataclasses.dataclass
@@ -62,7 +62,10 @@ def test_spark_publishes_byte_identical_feeds(engine_runs):
     assert any(name.startswith("qpp/") for name in duckdb_files)
     different = [name for name in duckdb_files if duckdb_files[name] != spark_files[name]]
     assert different == ["manifest.json"]
-    # The manifest lists every file's sha256: equal once the run's id and time are set aside.
+    # The manifest names the engine and lists every file's sha256: equal once the run's id,
+    # time and engine are set aside.
+    assert json.loads(duckdb_files["manifest.json"])["engine"] == "duckdb"
+    assert json.loads(spark_files["manifest.json"])["engine"] == "spark"
     assert _manifest_without_run(duckdb_files["manifest.json"]) == _manifest_without_run(
         spark_files["manifest.json"]
     )

@@ -110,6 +110,7 @@ def publish(g2139: G2139Settings, run_id: str, checks: list[dict]) -> Release:
             "run_id": run_id,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             **run,
+            "engine": settings.engine,  # where dbt built the marts; the files are the same on each
             "code_version": code_version(),
             **from_marts,
             "checks": checks,
