@@ -118,7 +118,11 @@ def _type_csv(con, path, name, names, spec, headers, scratch) -> tuple[int, list
             failure = None
         except duckdb.Error as error:
             failure = error
-        scan = scanning.result()
+        try:
+            scan = scanning.result()
+        except LandingError:
+            con.execute(f"drop table if exists {TYPED}")  # the file is refused: free the typed rows
+            raise
     if scan.engine_can_read_original:
         if failure is not None:
             raise failure

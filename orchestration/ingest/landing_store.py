@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import duckdb
 
 from orchestration.ingest.landing_spec import SQL_TYPES, TABLES, TableSpec
-from orchestration.ingest.landing_sql import quote
+from orchestration.ingest.landing_sql import literal, quote
 
 RAW_SCHEMA = "raw"
 LOADED, DUPLICATE, STILL_BEING_WRITTEN = "loaded", "duplicate", "still_being_written"
@@ -96,7 +96,7 @@ def engine_settings(con: duckdb.DuckDBPyConnection, **settings: str) -> Iterator
     """
     names = list(settings)
     earlier = con.execute(
-        "select " + ", ".join(f"current_setting({_literal(n)})::varchar" for n in names)
+        "select " + ", ".join(f"current_setting({literal(n)})::varchar" for n in names)
     ).fetchone()
     try:
         _set(con, settings)
@@ -112,11 +112,7 @@ def engine_settings(con: duckdb.DuckDBPyConnection, **settings: str) -> Iterator
 
 def _set(con: duckdb.DuckDBPyConnection, settings: dict[str, str]) -> None:
     for name, value in settings.items():
-        con.execute(f"set {name} = {_literal(value)}")
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+        con.execute(f"set {name} = {literal(value)}")
 
 
 def current_version(con: duckdb.DuckDBPyConnection, table: str, path: str) -> tuple[str, str] | None:
