@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -81,21 +82,7 @@ def type_file(
     returns its independent record count and its unreadable records."""
     con.execute(f"drop table if exists {TYPED}")
     if is_csv(path):
-        scan = scan_csv(path, name)
-        if scan.engine_can_read_original:
-            readable = _safe_link(path, scratch, ".csv")
-        else:
-            readable = scratch / "landing.csv"
-            write_readable_copy(path, scan, readable)
-        # Not strict: the scan above has blanked every record that breaks the dialect, and
-        # strict reading would refuse a file whose lines end in LF and CRLF alike.
-        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
-        relation = f"""read_csv({literal(str(readable))},
-                columns = {columns}, header = false, skip = 1, auto_detect = false,
-                delim = ',', quote = '"', escape = '"', comment = '', encoding = 'utf-8',
-                strict_mode = false, null_padding = false, max_line_size = {4 * MAX_RECORD_BYTES})"""
-        engine_types = ["VARCHAR"] * len(names)
-        records, unreadable = scan.records, [_unreadable_row(path, bad) for bad in scan.bad]
+        records, unreadable = _type_csv(con, path, name, names, spec, headers, scratch)
     else:
         readable = _safe_link(path, scratch, ".parquet")
         try:
@@ -106,15 +93,61 @@ def type_file(
         engine_types = [row[1] for row in con.execute(f"describe select * from {reader}").fetchall()]
         # Renamed by position, as CSV columns are: the file's names may be any text.
         renamed = ", ".join(f"{quote(column)} as c{i}" for i, column in enumerate(names))
-        relation = f"(select {renamed} from {reader})"
+        _create_typed(con, spec, headers, names, engine_types, f"(select {renamed} from {reader})")
         unreadable = []
-    sources = {known: Source(column, engine_types[int(column[1:])]) for known, column in headers.items()}
-    texts = {column: Source(f"c{i}", engine_types[i]).text_sql for i, column in enumerate(names)}
-    con.execute(f"create temp table {TYPED} as {typed_rows(spec, sources, texts, relation)}")
     typed = con.execute(f"select count(*) from {TYPED}").fetchone()[0]
     if typed != records:  # never balanced by losing rows: a disagreement stops the file
         raise LandingError(f"{name}: {records} records counted but {typed} read; the file was not loaded")
     return records, unreadable
+
+
+def _type_csv(con, path, name, names, spec, headers, scratch) -> tuple[int, list[tuple]]:
+    """Types a CSV file into ``_typed`` while the independent scan counts its records.
+
+    The engine types the file as it is while the scan runs in another thread (the engine
+    leaves a core partly idle): almost every file is readable as it is. When the scan
+    finds records the engine must not read, that typing is discarded (its failure too)
+    and the engine types the repaired copy instead, as it would have without the overlap.
+    """
+    original = _csv_relation(_safe_link(path, scratch, ".csv"), names)
+    engine_types = ["VARCHAR"] * len(names)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scanning = pool.submit(scan_csv, path, name)
+        try:
+            _create_typed(con, spec, headers, names, engine_types, original)
+            failure = None
+        except duckdb.Error as error:
+            failure = error
+        try:
+            scan = scanning.result()
+        except LandingError:
+            con.execute(f"drop table if exists {TYPED}")  # the file is refused: free the typed rows
+            raise
+    if scan.engine_can_read_original:
+        if failure is not None:
+            raise failure
+    else:
+        con.execute(f"drop table if exists {TYPED}")
+        readable = scratch / "repaired.csv"
+        write_readable_copy(path, scan, readable)
+        _create_typed(con, spec, headers, names, engine_types, _csv_relation(readable, names))
+    return scan.records, [_unreadable_row(path, bad) for bad in scan.bad]
+
+
+def _csv_relation(readable: Path, names: list[str]) -> str:
+    # Not strict: the scan has blanked every record that breaks the dialect, and strict
+    # reading would refuse a file whose lines end in LF and CRLF alike.
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
+    return f"""read_csv({literal(str(readable))},
+            columns = {columns}, header = false, skip = 1, auto_detect = false,
+            delim = ',', quote = '"', escape = '"', comment = '', encoding = 'utf-8',
+            strict_mode = false, null_padding = false, max_line_size = {4 * MAX_RECORD_BYTES})"""
+
+
+def _create_typed(con, spec, headers, names, engine_types, relation: str) -> None:
+    sources = {known: Source(column, engine_types[int(column[1:])]) for known, column in headers.items()}
+    texts = {column: Source(f"c{i}", engine_types[i]).text_sql for i, column in enumerate(names)}
+    con.execute(f"create temp table {TYPED} as {typed_rows(spec, sources, texts, relation)}")
 
 
 def _unreadable_row(path: Path, bad: BadRecord) -> tuple:

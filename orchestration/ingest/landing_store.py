@@ -9,12 +9,14 @@ the dbt sources need no filter.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
 
 from orchestration.ingest.landing_spec import SQL_TYPES, TABLES, TableSpec
-from orchestration.ingest.landing_sql import quote
+from orchestration.ingest.landing_sql import literal, quote
 
 RAW_SCHEMA = "raw"
 LOADED, DUPLICATE, STILL_BEING_WRITTEN = "loaded", "duplicate", "still_being_written"
@@ -83,6 +85,34 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
         f"create table if not exists {RAW_SCHEMA}.{spec.name}_superseded "
         f"({columns}, {lineage}, {SUPERSEDED_COLUMNS})"
     )
+
+
+@contextmanager
+def engine_settings(con: duckdb.DuckDBPyConnection, **settings: str) -> Iterator[None]:
+    """DuckDB ``settings`` for the statements inside; the earlier values come back after.
+
+    Most settings are the database's, not the connection's: the loader may tune its own
+    statements but must leave the warehouse as it found it.
+    """
+    names = list(settings)
+    earlier = con.execute(
+        "select " + ", ".join(f"current_setting({literal(n)})::varchar" for n in names)
+    ).fetchone()
+    try:
+        _set(con, settings)
+        yield
+    except BaseException:
+        try:
+            _set(con, dict(zip(names, earlier, strict=True)))
+        except duckdb.Error:
+            pass  # the first failure is the one to report
+        raise
+    _set(con, dict(zip(names, earlier, strict=True)))
+
+
+def _set(con: duckdb.DuckDBPyConnection, settings: dict[str, str]) -> None:
+    for name, value in settings.items():
+        con.execute(f"set {name} = {literal(value)}")
 
 
 def current_version(con: duckdb.DuckDBPyConnection, table: str, path: str) -> tuple[str, str] | None:
