@@ -81,7 +81,8 @@ def test_a_file_that_breaks_its_format_is_caught(path: str, change) -> None:
 def test_manifest_and_data_quality_are_checked_and_absolute_paths_refused() -> None:
     sha = "0" * 64
     manifest = {
-        "run_id": "r1", "as_of_date": "2026-02-15", "performance_year": 2025, "code_version": "g2139 0.1.0",
+        "run_id": "r1", "as_of_date": "2026-02-15", "performance_year": 2025, "engine": "duckdb",
+        "code_version": "g2139 0.1.0",
         "inputs": [{"path": "claims/medical_claim_01.csv", "table": "medical_claim", "sha256": sha,
                     "rows_read": 3, "rows_loaded": 3, "rows_quarantined": 0}],
         "checks": [{"name": "inputs balance", "passed": True, "detail": "1 of 1 files balance"}],
