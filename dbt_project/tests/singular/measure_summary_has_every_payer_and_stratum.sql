@@ -1,4 +1,6 @@
 -- Each canonical payer has a row for every stratum and `overall`, even without episodes.
+-- Reads several relations: shown in Dagster as a check of the summary it guards.
+{{ config(meta={'dagster': {'ref': {'name': 'measure_summary'}}}) }}
 with
 
 expected as (
