@@ -124,13 +124,15 @@ def write_run_parameters(warehouse: Warehouse, settings: RunSettings) -> None:
 
 def dbt_build_args(settings: RunSettings, reuse_reference: bool = False) -> list[str]:
     # Unit tests check the SQL, not the data: they run in the test suite, not in every
-    # nightly run. Data tests do run here, and an error blocks the run. Seeds (and the tests
-    # on them, which dbt leaves out with them) only when the reference data changed
-    # (transform/state.py). The run's own parameters are data (write_run_parameters);
-    # `--vars` only when a rule var is overridden (rare: dbt then parses afresh), with the
-    # run's parameters too, so they agree.
-    excluded = ["test_type:unit", *(["resource_type:seed"] if reuse_reference else [])]
-    args = ["build", "--exclude", " ".join(excluded)]
+    # nightly run. Data tests do run here, and an error blocks the run. Seeds, and the tests
+    # on seeds alone, only when the reference data changed (transform/state.py): `cautious`
+    # leaves out a test only when all its parents are left out, so the tests comparing the
+    # night's marts with the seeds (payers, strata, quality codes) still run. The run's own
+    # parameters are data (write_run_parameters); `--vars` only when a rule var is
+    # overridden (rare: dbt then parses afresh), with the run's parameters too, so they agree.
+    args = ["build", "--exclude", "test_type:unit"]
+    if reuse_reference:
+        args = ["build", "--exclude", "test_type:unit resource_type:seed", "--indirect-selection", "cautious"]
     if settings.var_overrides:
         args[1:1] = ["--vars", json.dumps(settings.dbt_vars(), sort_keys=True)]
     return args

@@ -10,8 +10,9 @@ downstream) is skipped. The state is kept in the warehouse by this stage, which 
 The reference data (the seeds: value sets, payers, strata) is a part of its own: its seed
 and test nodes, the project's macros and vars, the rule overrides and the engine. Not the
 as-of date, which changes every night. When it equals the last build's and the seed tables
-are in the warehouse, the build reuses them: they are neither reloaded nor re-tested,
-since the same seeds passed the same tests in that build.
+are in the warehouse, the build reuses them: they are neither reloaded nor re-tested on
+their own, since the same seeds passed the same tests in that build (the tests comparing
+the marts with the seeds run in every build).
 """
 
 from __future__ import annotations
