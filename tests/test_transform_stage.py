@@ -89,3 +89,25 @@ def test_the_run_dbt_cli_knows_the_dbt_version_without_starting_dbt(tmp_path, mo
     assert str(dbt._cli_version) == importlib.metadata.version("dbt-core")
     # No dbt adapter opened in the run's process: row counts are the pipeline's own.
     assert dbt._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_reference_state_follows_the_seeds_files_configuration_and_tests_not_the_models(tmp_path):
+    from orchestration.transform.project import dbt_project
+    from orchestration.transform.state import reference_checksums
+
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    before = reference_checksums(dbt_project.manifest_path)
+    assert "seed.g2139.lumbar_fusion" in before and "model.g2139.episodes" not in before
+
+    def changed(edit) -> bool:
+        copy = json.loads(json.dumps(manifest))
+        edit(copy["nodes"])
+        path = tmp_path / "manifest.json"
+        path.write_text(json.dumps(copy))
+        return reference_checksums(path) != before
+
+    assert changed(lambda n: n["seed.g2139.lumbar_fusion"]["checksum"].update(checksum="0" * 64))
+    assert changed(lambda n: n["seed.g2139.lumbar_fusion"]["config"].update(column_types={"code": "integer"}))
+    seed_test = next(u for u in manifest["nodes"] if u.startswith("test.g2139.not_null_lumbar_fusion"))
+    assert changed(lambda n: n[seed_test]["checksum"].update(checksum="0" * 64))
+    assert not changed(lambda n: n["model.g2139.episodes"]["checksum"].update(checksum="0" * 64))

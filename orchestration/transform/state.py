@@ -7,8 +7,8 @@ When that state equals the one of the last successful build in this warehouse, a
 would reproduce the same marts, so the build (and with it the checks and the publication
 downstream) is skipped. The state is kept in the warehouse by this stage, which owns it.
 
-The reference data (the seeds: value sets, payers, strata) is a part of its own: its seed
-and test nodes, the project's macros and vars, the rule overrides and the engine. Not the
+The reference data (the seeds: value sets, payers, strata) is a part of its own: the seed
+files and their configuration, the tests on seeds alone, the project's macros and vars, the rule overrides and the engine. Not the
 as-of date, which changes every night. When it equals the last build's and the seed tables
 are in the warehouse, the build reuses them: they are neither reloaded nor re-tested on
 their own, since the same seeds passed the same tests in that build (the tests comparing
@@ -43,17 +43,20 @@ def project_checksums(manifest_path: Path) -> dict[str, str]:
 
 
 def reference_checksums(manifest_path: Path) -> dict[str, str]:
-    """The seeds, the data tests on seeds alone, and the project's macros."""
+    """The seeds (their file and their configuration: column types, schema), the data tests
+    on seeds alone, and the project's macros."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     seeds = {uid for uid, node in manifest["nodes"].items() if node["resource_type"] == "seed"}
     checksums = project_checksums(manifest_path)
-    return {
+    reference = {
         uid: checksum
         for uid, checksum in checksums.items()
-        if uid in seeds
-        or uid.startswith("macro.")
+        if uid.startswith("macro.")
         or (uid.startswith("test.") and set(manifest["nodes"][uid]["depends_on"]["nodes"]) <= seeds)
     }
+    for uid in seeds:
+        reference[uid] = _digest([checksums[uid], manifest["nodes"][uid]["config"]])
+    return reference
 
 
 def seed_relations(manifest_path: Path) -> list[tuple[str, str]]:
