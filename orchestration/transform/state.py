@@ -8,8 +8,9 @@ would reproduce the same marts, so the build (and with it the checks and the pub
 downstream) is skipped. The state is kept in the warehouse by this stage, which owns it.
 
 The reference data (the seeds: value sets, payers, strata) is a part of its own: the seed
-files and their configuration, the tests on seeds alone, the project's macros and vars, the rule overrides and the engine. Not the
-as-of date, which changes every night. When it equals the last build's and the seed tables
+files and their configuration, the tests on seeds alone, the project's macros and vars,
+the rule overrides and the engine. Not the as-of date, which changes every night. When it
+equals the last build's and the seed tables
 are in the warehouse, the build reuses them: they are neither reloaded nor re-tested on
 their own, since the same seeds passed the same tests in that build (the tests comparing
 the marts with the seeds run in every build).
