@@ -52,6 +52,7 @@ from orchestration.ingest.landing_store import (
     record,
     supersede_records,
     supersede_version,
+    unchanged_content,
 )
 from orchestration.resources import DBT_PROJECT_DIR
 
@@ -111,7 +112,7 @@ def load_fhir_file(
 
 def _load(con: duckdb.DuckDBPyConnection, path: Path, name: str, run_id: str, body_sites: dict) -> FileLoad:
     before = file_state(path, name)
-    sha256 = file_sha256(path)
+    sha256 = unchanged_content(con, FHIR.name, name, before.size, before.mtime_ns) or file_sha256(path)
     load_id = load_id_for(run_id, sha256, name)
     known, current = known_content(con, load_id, run_id, FHIR, name, sha256, before.size)
     if known is not None:
@@ -136,7 +137,7 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, name: str, run_id: str, bo
             FHIR.name, name, sha256, rows_read=scan.records, rows_loaded=scan.records - quarantined,
             rows_quarantined=quarantined, replaces=current and current[0], rows_superseded=superseded,
         )  # fmt: skip
-        record(con, load_id, run_id, load, before.size)
+        record(con, load_id, run_id, load, before.size, before.mtime_ns)
     return load
 
 

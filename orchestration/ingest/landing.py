@@ -58,6 +58,7 @@ from orchestration.ingest.landing_store import (
     supersede_records,
     supersede_version,
     superseded_counts,
+    unchanged_content,
 )
 
 # A commit whose changes exceed the WAL threshold checkpoints the whole database instead of
@@ -107,7 +108,7 @@ def _load_file(
     con: duckdb.DuckDBPyConnection, path: Path, name: str, spec: TableSpec, run_id: str
 ) -> FileLoad:
     before = file_state(path, name)
-    sha256 = file_sha256(path)
+    sha256 = unchanged_content(con, spec.name, name, before.size, before.mtime_ns) or file_sha256(path)
     load_id = load_id_for(run_id, sha256, name)
     try:
         names = read_columns(path, name)
@@ -170,7 +171,7 @@ def _load_file(
             replaces=current[0] if current else None,
             rows_superseded=supersede_records(con, spec, load_id),
         )
-        record(con, load_id, run_id, load, before.size)
+        record(con, load_id, run_id, load, before.size, before.mtime_ns)
     return load
 
 

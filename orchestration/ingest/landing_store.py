@@ -51,6 +51,7 @@ HISTORY_ADDED = {
     "replaces": "varchar",
     "superseded_by": "varchar",
     "rows_superseded": "bigint",
+    "file_mtime_ns": "bigint",
 }
 QUARANTINE_COLUMNS = """load_id varchar, run_id varchar, table_name varchar, source_file varchar,
     file_sha256 varchar, row_number bigint, column_name varchar, reason varchar, raw_row varchar"""
@@ -126,6 +127,21 @@ def current_version(con: duckdb.DuckDBPyConnection, table: str, path: str) -> tu
     return (row[0], row[1]) if row else None
 
 
+def unchanged_content(
+    con: duckdb.DuckDBPyConnection, table: str, path: str, size: int, mtime_ns: int
+) -> str | None:
+    """The sha256 of the version of ``path`` in use when the file still has the size and
+    modification time it had when that version was loaded: the same file, not hashed again
+    (the rule make and rsync follow, and the landing sensor's)."""
+    row = con.execute(
+        f"""select file_sha256, file_bytes, file_mtime_ns from {RAW_SCHEMA}.load_history
+            where table_name = ? and source_file = ? and status = '{LOADED}' and superseded_by is null
+            order by loaded_at desc limit 1""",
+        [table, path],
+    ).fetchone()
+    return row[0] if row is not None and (row[1], row[2]) == (size, mtime_ns) else None
+
+
 def loaded_under(con: duckdb.DuckDBPyConnection, table: str, sha256: str) -> str | None:
     """The path under which this content is in use in this table, if any."""
     row = con.execute(
@@ -185,15 +201,20 @@ def supersede_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, new_load:
         con.execute("drop table _superseded_rows")
 
 
-def record(con: duckdb.DuckDBPyConnection, load_id: str, run_id: str, load: FileLoad, size: int) -> None:
+def record(
+    con: duckdb.DuckDBPyConnection, load_id: str, run_id: str, load: FileLoad, size: int,
+    mtime_ns: int | None = None,
+) -> None:
+    """One history row; a loaded version keeps its file's modification time (unchanged_content)."""
     con.execute(
         f"""insert into {RAW_SCHEMA}.load_history
             (load_id, run_id, table_name, source_file, file_sha256, file_bytes, rows_read, rows_loaded,
-             rows_quarantined, duplicate_of, loaded_at, status, replaces, rows_superseded)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?)""",
+             rows_quarantined, duplicate_of, loaded_at, status, replaces, rows_superseded, file_mtime_ns)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?)""",
         [
             load_id, run_id, load.table, load.path, load.sha256, size, load.rows_read, load.rows_loaded,
             load.rows_quarantined, load.duplicate_of, load.status, load.replaces, load.rows_superseded,
+            mtime_ns,
         ],
     )  # fmt: skip
 
