@@ -111,3 +111,14 @@ def test_reference_state_follows_the_seeds_files_configuration_and_tests_not_the
     seed_test = next(u for u in manifest["nodes"] if u.startswith("test.g2139.not_null_lumbar_fusion"))
     assert changed(lambda n: n[seed_test]["checksum"].update(checksum="0" * 64))
     assert not changed(lambda n: n["model.g2139.episodes"]["checksum"].update(checksum="0" * 64))
+
+
+def test_the_manifest_is_parsed_once_per_content(tmp_path):
+    from orchestration.transform.state import read_manifest
+
+    path = tmp_path / "manifest.json"
+    path.write_text('{"nodes": {"a": 1}}')
+    first = read_manifest(path)
+    assert read_manifest(path) is first
+    path.write_text('{"nodes": {"b": 1}}')  # same size, maybe the same modification time
+    assert read_manifest(path) == {"nodes": {"b": 1}}

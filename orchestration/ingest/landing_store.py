@@ -116,14 +116,19 @@ def _set(con: duckdb.DuckDBPyConnection, settings: dict[str, str]) -> None:
         con.execute(f"set {name} = {literal(value)}")
 
 
-def current_version(con: duckdb.DuckDBPyConnection, table: str, path: str) -> tuple[str, str] | None:
-    """(load id, sha256) of the version of ``path`` whose rows are in use, if any."""
-    row = con.execute(
-        f"""select load_id, file_sha256 from {RAW_SCHEMA}.load_history
+def _version_in_use(con: duckdb.DuckDBPyConnection, table: str, path: str) -> tuple | None:
+    """(load id, sha256, bytes, modification time) of the version of ``path`` in use."""
+    return con.execute(
+        f"""select load_id, file_sha256, file_bytes, file_mtime_ns from {RAW_SCHEMA}.load_history
             where table_name = ? and source_file = ? and status = '{LOADED}' and superseded_by is null
             order by loaded_at desc limit 1""",
         [table, path],
     ).fetchone()
+
+
+def current_version(con: duckdb.DuckDBPyConnection, table: str, path: str) -> tuple[str, str] | None:
+    """(load id, sha256) of the version of ``path`` whose rows are in use, if any."""
+    row = _version_in_use(con, table, path)
     return (row[0], row[1]) if row else None
 
 
@@ -133,13 +138,8 @@ def unchanged_content(
     """The sha256 of the version of ``path`` in use when the file still has the size and
     modification time it had when that version was loaded: the same file, not hashed again
     (the rule make and rsync follow, and the landing sensor's)."""
-    row = con.execute(
-        f"""select file_sha256, file_bytes, file_mtime_ns from {RAW_SCHEMA}.load_history
-            where table_name = ? and source_file = ? and status = '{LOADED}' and superseded_by is null
-            order by loaded_at desc limit 1""",
-        [table, path],
-    ).fetchone()
-    return row[0] if row is not None and (row[1], row[2]) == (size, mtime_ns) else None
+    row = _version_in_use(con, table, path)
+    return row[1] if row is not None and (row[2], row[3]) == (size, mtime_ns) else None
 
 
 def loaded_under(con: duckdb.DuckDBPyConnection, table: str, sha256: str) -> str | None:
@@ -202,7 +202,11 @@ def supersede_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, new_load:
 
 
 def record(
-    con: duckdb.DuckDBPyConnection, load_id: str, run_id: str, load: FileLoad, size: int,
+    con: duckdb.DuckDBPyConnection,
+    load_id: str,
+    run_id: str,
+    load: FileLoad,
+    size: int,
     mtime_ns: int | None = None,
 ) -> None:
     """One history row; a loaded version keeps its file's modification time (unchanged_content)."""

@@ -3,7 +3,6 @@ performance year (partition) per run."""
 
 # No `from __future__ import annotations`: Dagster reads the context annotation at definition.
 
-import json
 import logging
 import time
 from collections.abc import Iterable, Iterator
@@ -27,7 +26,9 @@ from orchestration.transform.state import (
     Decision,
     build_state,
     decide,
+    read_manifest,
     record_built_state,
+    relation_of,
     seed_relations,
 )
 from orchestration.warehouse import Warehouse
@@ -92,11 +93,7 @@ def _table_rows(warehouse: Warehouse) -> dict[str, int]:
 
 def _relations() -> dict[str, str]:
     """dbt node unique id -> `schema.table` it builds, from the manifest."""
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-    return {
-        uid: f"{node['schema']}.{node.get('alias') or node['name']}"
-        for uid, node in manifest["nodes"].items()
-    }
+    return {uid: relation_of(node) for uid, node in read_manifest(dbt_project.manifest_path)["nodes"].items()}
 
 
 def _reused_reference(
@@ -105,7 +102,7 @@ def _reused_reference(
     """The seeds a build reused (transform/state.py): one output each, saying so, so that the
     assets downstream of them (the publication reads some) run as they would after a reload.
     Their tests are not evaluated again: the same seeds passed them in the run named."""
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    manifest = read_manifest(dbt_project.manifest_path)
     translator = G2139DbtTranslator()
     for uid, node in sorted(manifest["nodes"].items()):
         if node["resource_type"] != "seed":
@@ -119,7 +116,7 @@ def _reused_reference(
             ),
             "unique_id": uid,
         }
-        count = rows.get(f"{node['schema']}.{node.get('alias') or node['name']}")
+        count = rows.get(relation_of(node))
         if count is not None:
             metadata["dagster/row_count"] = dg.MetadataValue.int(count)
         yield dg.Output(

@@ -132,7 +132,8 @@ def dbt_build_args(settings: RunSettings, reuse_reference: bool = False) -> list
     # overridden (rare: dbt then parses afresh), with the run's parameters too, so they agree.
     args = ["build", "--exclude", "test_type:unit"]
     if reuse_reference:
-        args = ["build", "--exclude", "test_type:unit resource_type:seed", "--indirect-selection", "cautious"]
+        args[-1] += " resource_type:seed"
+        args += ["--indirect-selection", "cautious"]
     if settings.var_overrides:
         args[1:1] = ["--vars", json.dumps(settings.dbt_vars(), sort_keys=True)]
     return args

@@ -31,10 +31,30 @@ from orchestration.warehouse import Warehouse
 STATE_TABLE = "meta.build_state"
 
 
+_MANIFEST: dict[str, dict[str, Any]] = {}  # the last manifest parsed, by its bytes' digest
+
+
+def read_manifest(manifest_path: Path) -> dict[str, Any]:
+    """dbt's manifest (megabytes of JSON), parsed once per content: a build reads it for its
+    state, its seeds and its row counts. Keyed by the bytes' digest, not the file's time, so
+    a rewrite is never missed. Shared: read it, never change it."""
+    content = manifest_path.read_bytes()
+    digest = hashlib.sha256(content).hexdigest()
+    if digest not in _MANIFEST:
+        _MANIFEST.clear()
+        _MANIFEST[digest] = json.loads(content)
+    return _MANIFEST[digest]
+
+
+def relation_of(node: dict[str, Any]) -> str:
+    """`schema.table` a dbt node builds."""
+    return f"{node['schema']}.{node.get('alias') or node['name']}"
+
+
 def project_checksums(manifest_path: Path) -> dict[str, str]:
     """What in the dbt project can change the marts: node checksums and macro text, not the
     manifest's bytes (which carry timestamps and absolute paths)."""
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = read_manifest(manifest_path)
     project = manifest["metadata"].get("project_name")
     checksums = {uid: node["checksum"]["checksum"] for uid, node in manifest["nodes"].items()}
     for uid, macro in manifest.get("macros", {}).items():
@@ -46,7 +66,7 @@ def project_checksums(manifest_path: Path) -> dict[str, str]:
 def reference_checksums(manifest_path: Path) -> dict[str, str]:
     """The seeds (their file and their configuration: column types, schema), the data tests
     on seeds alone, and the project's macros."""
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = read_manifest(manifest_path)
     seeds = {uid for uid, node in manifest["nodes"].items() if node["resource_type"] == "seed"}
     checksums = project_checksums(manifest_path)
     reference = {
@@ -62,12 +82,8 @@ def reference_checksums(manifest_path: Path) -> dict[str, str]:
 
 def seed_relations(manifest_path: Path) -> list[tuple[str, str]]:
     """(schema, table) of every seed, as dbt builds them."""
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    return sorted(
-        (node["schema"], node.get("alias") or node["name"])
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "seed"
-    )
+    seeds = read_manifest(manifest_path)["nodes"].values()
+    return sorted(tuple(relation_of(n).split(".", 1)) for n in seeds if n["resource_type"] == "seed")
 
 
 def input_state(
