@@ -32,7 +32,13 @@ from typing import Any
 import duckdb
 
 from orchestration.checksums import file_sha256
-from orchestration.ingest.landing_files import SUPPORTED_SUFFIXES, file_state, landing_files, plain_error
+from orchestration.ingest.landing_files import (
+    SUPPORTED_SUFFIXES,
+    EngineFailure,
+    file_state,
+    landing_files,
+    plain_error,
+)
 from orchestration.ingest.landing_read import header_map, read_columns, type_file, unreadable_rows
 from orchestration.ingest.landing_spec import (
     ELIGIBILITY,
@@ -75,15 +81,69 @@ __all__ = [
 ]  # fmt: skip
 
 
+class DuckDBRows:
+    """Rows typed by DuckDB's readers and stored in the DuckDB file's ``raw.<table>``.
+
+    The loader's one pass asks its ``rows`` for the four steps that touch the rows
+    themselves; everything else (identity, duplicates, the independent count, the
+    quarantine and the history) is the same whatever engine holds them. The Spark
+    engine's ``SparkRows`` (``engines.spark_landing``) types and stores in Spark.
+    """
+
+    def type_file(self, con, path: Path, name: str, names, spec: TableSpec, headers, scratch: Path):
+        """(independent record count, unreadable records); the typed rows wait in ``_typed``."""
+        return type_file(con, path, name, names, spec, headers, scratch)
+
+    def store(self, con, spec: TableSpec, headers: dict[str, str], lineage: list[str], facts: list[str]) -> int:
+        """Usable rows into ``raw.<table>``, problem rows into the quarantine; returns the latter's count."""
+        columns = ", ".join(quote(c.name) for c in spec.columns if c.name in headers)
+        # Row k of _typed is record k; records the CSV reading could not use were blanked in
+        # the engine's copy, so they are quarantined as unreadable, not by their blank values.
+        numbered = f"(select rowid + 1 as _row_number, * from {TYPED}) anti join _unreadable using (_row_number)"
+        # Stored rows carry their record number (_source_row): the engine need not keep their
+        # order, which lets it write the file's rows in parallel (_typed's row ids are fixed).
+        con.execute(
+            f"""insert into {RAW_SCHEMA}.{spec.name} ({columns}, _source_file, _source_row, _load_id)
+                select {columns}, ?, _row_number, ? from {numbered} where _problem is null""",
+            lineage,
+        )
+        problems = con.execute(
+            f"""insert into {RAW_SCHEMA}.quarantine
+                select ?, ?, ?, ?, ?, _row_number, _problem.column, _problem.reason, _raw_row
+                from {numbered} where _problem is not null""",
+            facts,
+        ).fetchone()[0]
+        con.execute(f"drop table {TYPED}")  # its rows are stored: free the memory before the next file
+        return problems
+
+    def supersede_version(self, con, spec: TableSpec, old_load: str, new_load: str) -> None:
+        supersede_version(con, spec, old_load, new_load)
+
+    def supersede_records(self, con, spec: TableSpec, new_load: str) -> int:
+        return supersede_records(con, spec, new_load)
+
+    def table_rows(self, con, table: str) -> int:
+        """Rows in use in ``raw.<table>``."""
+        return con.execute(f"select count(*) from {RAW_SCHEMA}.{table}").fetchone()[0]
+
+
+DUCKDB_ROWS = DuckDBRows()
+
+
 def load_file(
-    con: duckdb.DuckDBPyConnection, path: Path, name: str, spec: TableSpec, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    name: str,
+    spec: TableSpec,
+    run_id: str,
+    rows: DuckDBRows = DUCKDB_ROWS,
 ) -> FileLoad:
     """Loads one landing file (``name`` is its path relative to the landing folder).
 
     Every failure is a ``LandingError`` of one line naming the file, in our words:
     engine messages can quote rows, so none is passed on (nor chained).
     """
-    return plainly(name, _load_file, con, path, name, spec, run_id)
+    return plainly(name, _load_file, con, path, name, spec, run_id, rows)
 
 
 def plainly(name: str, load: Callable[..., FileLoad], *args: Any) -> FileLoad:
@@ -92,7 +152,7 @@ def plainly(name: str, load: Callable[..., FileLoad], *args: Any) -> FileLoad:
         return load(*args)
     except LandingError as error:
         failure = error
-    except (OSError, duckdb.Error) as error:
+    except (OSError, duckdb.Error, EngineFailure) as error:
         failure = LandingError(f"{name}: {plain_error(error)}")
     raise _alone(failure)
 
@@ -105,7 +165,7 @@ def _alone(failure: LandingError) -> LandingError:
 
 
 def _load_file(
-    con: duckdb.DuckDBPyConnection, path: Path, name: str, spec: TableSpec, run_id: str
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, spec: TableSpec, run_id: str, rows: DuckDBRows
 ) -> FileLoad:
     before = file_state(path, name)
     sha256 = unchanged_content(con, spec.name, name, before.size, before.mtime_ns) or file_sha256(path)
@@ -117,39 +177,22 @@ def _load_file(
         if file_state(path, name) != before:  # a half-written header is no verdict on the file
             return _waiting(con, load_id, run_id, spec, name, sha256, before.size)
         raise
-    known, current = known_content(con, load_id, run_id, spec, name, sha256, before.size)
+    known, current = known_content(con, load_id, run_id, spec, name, sha256, before.size, rows)
     if known is not None:
         return known
 
     try:
         with tempfile.TemporaryDirectory(prefix="g2139-landing-") as scratch:
-            rows_read, unreadable = type_file(con, path, name, names, spec, headers, Path(scratch))
+            rows_read, unreadable = rows.type_file(con, path, name, names, spec, headers, Path(scratch))
     except LandingError:
         if file_state(path, name) == before:
             raise
     if file_state(path, name) != before:
         return _waiting(con, load_id, run_id, spec, name, sha256, before.size)
     unreadable_rows(con, unreadable)
-    columns = ", ".join(quote(c.name) for c in spec.columns if c.name in headers)
-    # Row k of _typed is record k; records the CSV reading could not use were blanked in
-    # the engine's copy, so they are quarantined as unreadable, not by their blank values.
-    numbered = f"(select rowid + 1 as _row_number, * from {TYPED}) anti join _unreadable using (_row_number)"
-    lineage = [name, load_id]
-    # Stored rows carry their record number (_source_row): the engine need not keep their
-    # order, which lets it write the file's rows in parallel (_typed's row ids are fixed).
     with engine_settings(con, preserve_insertion_order="false"), _transaction(con):
-        con.execute(
-            f"""insert into {RAW_SCHEMA}.{spec.name} ({columns}, _source_file, _source_row, _load_id)
-                select {columns}, ?, _row_number, ? from {numbered} where _problem is null""",
-            lineage,
-        )
         facts = [load_id, run_id, spec.name, name, sha256]
-        problems = con.execute(
-            f"""insert into {RAW_SCHEMA}.quarantine
-                select ?, ?, ?, ?, ?, _row_number, _problem.column, _problem.reason, _raw_row
-                from {numbered} where _problem is not null""",
-            facts,
-        ).fetchone()[0]
+        problems = rows.store(con, spec, headers, [name, load_id], facts)
         con.execute(
             f"""insert into {RAW_SCHEMA}.quarantine
                 select ?, ?, ?, ?, ?, _row_number, null, reason,
@@ -158,9 +201,8 @@ def _load_file(
             facts,
         )
         rejected = len(unreadable)
-        con.execute(f"drop table {TYPED}")  # its rows are stored: free the memory before the next file
         if current is not None:
-            supersede_version(con, spec, current[0], load_id)
+            rows.supersede_version(con, spec, current[0], load_id)
         load = FileLoad(
             spec.name,
             name,
@@ -169,7 +211,7 @@ def _load_file(
             rows_loaded=rows_read - problems - rejected,
             rows_quarantined=problems + rejected,
             replaces=current[0] if current else None,
-            rows_superseded=supersede_records(con, spec, load_id),
+            rows_superseded=rows.supersede_records(con, spec, load_id),
         )
         record(con, load_id, run_id, load, before.size, before.mtime_ns)
     return load
@@ -187,6 +229,7 @@ def known_content(
     name: str,
     sha256: str,
     size: int,
+    rows: DuckDBRows = DUCKDB_ROWS,
 ) -> tuple[FileLoad | None, tuple[str, str] | None]:
     """The duplicate lookup: (the duplicate's load when the content is in use, the path's current version).
 
@@ -200,7 +243,7 @@ def known_content(
     if earlier is not None:
         with _transaction(con):
             if current is not None:
-                supersede_version(con, spec, current[0], load_id)
+                rows.supersede_version(con, spec, current[0], load_id)
             return _duplicate(con, load_id, run_id, spec, name, sha256, size, earlier, current), current
     return None, current
 
@@ -247,7 +290,11 @@ class _transaction:
 
 
 def load_table(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path, spec: TableSpec, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    spec: TableSpec,
+    run_id: str,
+    rows: DuckDBRows = DUCKDB_ROWS,
 ) -> list[FileLoad]:
     """Loads every file of one landing table (found recursively); returns what happened to each."""
     ensure_raw_schema(con)
@@ -258,7 +305,7 @@ def load_table(
     else:
         with engine_settings(con, checkpoint_threshold=BATCH_CHECKPOINT_THRESHOLD):
             return [
-                load_file(con, path, path.relative_to(landing_dir).as_posix(), spec, run_id)
+                load_file(con, path, path.relative_to(landing_dir).as_posix(), spec, run_id, rows)
                 for path in files
             ]
     raise _alone(failure)

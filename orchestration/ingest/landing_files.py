@@ -95,6 +95,10 @@ def file_state(path: Path, name: str) -> FileState:
     return FileState(info.st_size, info.st_mtime_ns)
 
 
+class EngineFailure(Exception):
+    """Another engine's failure, already in plain words (its own text can quote rows)."""
+
+
 def plain_error(error: BaseException) -> str:
     """An operating-system or engine failure in plain words, without the engine's text.
 
@@ -111,6 +115,8 @@ def plain_error(error: BaseException) -> str:
         return "the file disappeared while it was read"
     if isinstance(error, duckdb.OutOfMemoryException) or "Out of Memory" in text:
         return "not enough memory to load the file"
+    if isinstance(error, EngineFailure):
+        return f"could not be loaded ({error})"
     if isinstance(error, OSError):
         return f"cannot be read ({os.strerror(number) if number else 'input/output error'})"
     return f"could not be loaded (database error: {type(error).__name__})"

@@ -5,6 +5,11 @@ values, the first problem (null for a usable row) and, for unusable rows only,
 the row as the file had it: every row is typed once, in one scan. Values are
 typed strictly: nothing is rounded, guessed or read in another base (data
 contract, "Bad input").
+
+The SQL is written once; the few expressions whose spelling differs between
+engines (prefix tests, full regular-expression matches, struct and JSON
+literals, engine type names) come from a ``Dialect``: ``DUCKDB`` for the loader,
+``SPARK`` for ingestion in Spark's own readers (``engines.spark_landing``).
 """
 
 from __future__ import annotations
@@ -30,6 +35,71 @@ TIMESTAMP_TYPES = ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
 TYPED = "_typed"
 
 
+class Dialect:
+    """DuckDB's spelling of the expressions that differ between engines."""
+
+    name = "duckdb"
+    types = SQL_TYPES
+    wide_integer = "hugeint"
+
+    def quote(self, identifier: str) -> str:
+        return quote(identifier)
+
+    def starts_with(self, sql: str, prefix: str) -> str:
+        return f"starts_with({sql}, {literal(prefix)})"
+
+    def ends_with(self, sql: str, suffix: str) -> str:
+        return f"ends_with({sql}, {literal(suffix)})"
+
+    def full_match(self, sql: str, pattern: str) -> str:
+        return f"regexp_full_match({sql}, {literal(pattern)})"
+
+    def problem(self, reason: str, column: str) -> str:
+        return f"{{'reason': {literal(reason)}, 'column': {literal(column)}}}"
+
+    def json_row(self, pairs: dict[str, str]) -> str:
+        return "json_object(" + ", ".join(f"{literal(name)}, {sql}" for name, sql in pairs.items()) + ")"
+
+    def whole_number(self, value: str) -> str:
+        return f"isfinite({value}::double) and {value} = trunc({value}) and abs({value}) < 1e15"
+
+
+class SparkDialect(Dialect):
+    """Spark SQL's spelling (Spark 3.5): the same values, row for row, as DuckDB's."""
+
+    name = "spark"
+    types = {"text": "string", "date": "date", "integer": "int", "decimal": "decimal(18, 6)"}
+    wide_integer = "decimal(38, 0)"
+
+    def quote(self, identifier: str) -> str:
+        return "`" + identifier.replace("`", "``") + "`"
+
+    def starts_with(self, sql: str, prefix: str) -> str:
+        return f"startswith({sql}, {literal(prefix)})"
+
+    def ends_with(self, sql: str, suffix: str) -> str:
+        return f"endswith({sql}, {literal(suffix)})"
+
+    def full_match(self, sql: str, pattern: str) -> str:
+        return f"({sql} rlike {literal('^(?:' + pattern + ')$')})"
+
+    def problem(self, reason: str, column: str) -> str:
+        return f"named_struct('reason', {literal(reason)}, 'column', {literal(column)})"
+
+    def json_row(self, pairs: dict[str, str]) -> str:
+        fields = ", ".join(f"{literal(name)}, {sql}" for name, sql in pairs.items())
+        # Null values are kept, as DuckDB's json_object keeps them.
+        return f"to_json(named_struct({fields}), map('ignoreNullFields', 'false'))"
+
+    def whole_number(self, value: str) -> str:
+        # NaN and infinities fail the bound (NaN compares above every number in Spark).
+        return f"abs(cast({value} as double)) < 1e15 and {value} = floor({value})"
+
+
+DUCKDB = Dialect()
+SPARK = SparkDialect()
+
+
 def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -40,10 +110,12 @@ def literal(text: str) -> str:
 
 @dataclass(frozen=True)
 class Source:
-    """A column as the engine reads it: SQL for its value, and its engine type when not text."""
+    """A column as the engine reads it: SQL for its value, and its engine type when not text
+    (in DuckDB's names: ``SPARK`` readers name Spark's types the same way)."""
 
     sql: str
     engine_type: str = "VARCHAR"
+    dialect: Dialect = DUCKDB
 
     @property
     def is_text(self) -> bool:
@@ -54,26 +126,26 @@ class Source:
         """The value as text; a float or decimal holding a whole number reads as that integer."""
         if self.is_text:
             return self.sql
-        value = self.sql
+        value, text = self.sql, self.dialect.types["text"]
         if self.engine_type.upper().startswith(NUMERIC_PREFIXES):
             # Anything but a whole number keeps its digits and fails the strict checks
             # where an integer is required.
-            whole = f"isfinite({value}::double) and {value} = trunc({value}) and abs({value}) < 1e15"
-            integer = f"cast(cast({value} as hugeint) as varchar)"
-            return f"case when {whole} then {integer} else cast({value} as varchar) end"
-        return f"cast({value} as varchar)"
+            whole = self.dialect.whole_number(value)
+            integer = f"cast(cast({value} as {self.dialect.wide_integer}) as {text})"
+            return f"case when {whole} then {integer} else cast({value} as {text}) end"
+        return f"cast({value} as {text})"
 
 
-def _text(sql: str) -> str:
+def _text(sql: str, dialect: Dialect = DUCKDB) -> str:
     # Same as nullif(trim(v), ''), but only values with a space at either end pay for the
     # trim (which only removes spaces): this runs on every value of every row.
-    padded = f"starts_with({sql}, ' ') or ends_with({sql}, ' ')"
+    padded = f"{dialect.starts_with(sql, ' ')} or {dialect.ends_with(sql, ' ')}"
     return f"case when {sql} = '' then null when {padded} then nullif(trim({sql}), '') else {sql} end"
 
 
-def typed_text(column: Column, sql: str) -> str:
+def typed_text(column: Column, sql: str, dialect: Dialect = DUCKDB) -> str:
     """A text value typed as ``column`` requires (null when it does not parse)."""
-    text = _text(sql)
+    text = _text(sql, dialect)
     if column.kind == "text":
         return text
     if column.kind == "date":
@@ -84,9 +156,8 @@ def typed_text(column: Column, sql: str) -> str:
             f"and (length({text}) = 10 or substr({text}, 11, 1) in ('T', ' ')) "
             f"then try_cast(substr({text}, 1, 10) as date) end"
         )
-    pattern = literal(NUMBER_PATTERNS[column.kind])
-    typed = f"try_cast({text} as {SQL_TYPES[column.kind]})"
-    return f"case when regexp_full_match({text}, {pattern}) then {typed} end"
+    typed = f"try_cast({text} as {dialect.types[column.kind]})"
+    return f"case when {dialect.full_match(text, NUMBER_PATTERNS[column.kind])} then {typed} end"
 
 
 def _native(column: Column, source: Source) -> str | None:
@@ -95,20 +166,20 @@ def _native(column: Column, source: Source) -> str | None:
     Each gives exactly what typing the value's text would give; anything else
     (floats, wide decimals, zoned timestamps) goes through its text and the strict checks.
     """
-    value, kind = source.sql, source.engine_type.upper()
+    value, kind, types = source.sql, source.engine_type.upper(), source.dialect.types
     if column.kind in INTEGER_LIMITS and kind in INTEGER_TYPES:
         limit = INTEGER_LIMITS[column.kind]
-        typed = f"cast({value} as {SQL_TYPES[column.kind]})"
+        typed = f"cast({value} as {types[column.kind]})"
         return f"case when {value} between -{limit} and {limit} then {typed} end"
     if column.kind == "decimal" and kind.startswith("DECIMAL("):
         precision, scale = (int(n) for n in kind[len("DECIMAL(") : -1].split(","))
         if scale <= 6 and precision - scale <= 12:
-            return f"cast({value} as {SQL_TYPES['decimal']})"
+            return f"cast({value} as {types['decimal']})"
     if column.kind == "date" and kind in ("DATE", *TIMESTAMP_TYPES):
         # Compared as dates: a date literal need not fit a nanosecond timestamp's range.
         day = f"cast({value} as date)"
         in_range = f"{day} between date '0001-01-01' and date '9999-12-31'"
-        return f"case when {in_range} then {day} else {typed_text(column, source.text_sql)} end"
+        return f"case when {in_range} then {day} else {typed_text(column, source.text_sql, source.dialect)} end"
     return None
 
 
@@ -117,58 +188,63 @@ def _value(column: Column, source: Source) -> tuple[str, str]:
     native = None if source.is_text else _native(column, source)
     if native is not None:
         return native, f"{source.sql} is not null"
-    return typed_text(column, source.text_sql), f"{_text(source.text_sql)} is not null"
+    text = source.text_sql
+    return typed_text(column, text, source.dialect), f"{_text(text, source.dialect)} is not null"
 
 
-def _problem(reason: str, column: str) -> str:
-    return f"{{'reason': {literal(reason)}, 'column': {literal(column)}}}"
+def _given(column: Column, dialect: Dialect) -> str:
+    return dialect.quote(f"_given_{column.name}")
 
 
-def _given(column: Column) -> str:
-    return quote(f"_given_{column.name}")
-
-
-def _problem_case(spec: TableSpec) -> str:
+def _problem_case(spec: TableSpec, dialect: Dialect) -> str:
     """The first reason a typed row is unusable, as {reason, column}; null when usable.
 
     Order matters only for which reason is reported: missing values first, then
     values that do not parse, then the table's own rules (which assume parsed values).
     """
+    problem, given = dialect.problem, (lambda c: _given(c, dialect))
     branches = [
-        f"when not {_given(c)} then {_problem('missing_required_value', c.name)}"
+        f"when not {given(c)} then {problem('missing_required_value', c.name)}"
         for c in spec.columns
         if c.required
     ]
     branches += [
-        f"when {_given(c)} and {quote(c.name)} is null then "
-        f"{_problem('unparseable_date' if c.kind == 'date' else 'unparseable_number', c.name)}"
+        f"when {given(c)} and {dialect.quote(c.name)} is null then "
+        f"{problem('unparseable_date' if c.kind == 'date' else 'unparseable_number', c.name)}"
         for c in spec.columns
         if c.kind != "text"
     ]
-    branches += [f"when {cond} then {_problem(r, col)}" for r, col, cond in spec.rules]
+    branches += [f"when {cond} then {problem(r, col)}" for r, col, cond in spec.rules]
     return "case " + " ".join(branches) + " end"
 
 
-def typed_rows(spec: TableSpec, sources: dict[str, Source], as_text: dict[str, str], relation: str) -> str:
+def typed_rows(
+    spec: TableSpec,
+    sources: dict[str, Source],
+    as_text: dict[str, str],
+    relation: str,
+    dialect: Dialect = DUCKDB,
+    keep: tuple[str, ...] = (),
+) -> str:
     """Every row of ``relation`` typed, with its first problem and, when unusable, its raw row.
 
     ``sources`` maps each known column the file has to its reading; ``as_text`` every
     column of the file (by its own name) to SQL for its text, for the quarantined row.
     Only the columns the file has are typed: absent optional columns stay null in raw.
     Required columns are always present (checked before), so the table's rules can run.
+    ``keep`` names columns of ``relation`` passed through unchanged (a record number).
     """
     present = [c for c in spec.columns if c.name in sources]
     checked = TableSpec(spec.name, tuple(present), spec.rules)
     inner = []
     for column in present:
         typed, given = _value(column, sources[column.name])
-        inner += [f"{typed} as {quote(column.name)}", f"{given} as {_given(column)}"]
-    pairs = ", ".join(f"{literal(name)}, {sql}" for name, sql in as_text.items())
-    names = ", ".join(quote(c.name) for c in present)
+        inner += [f"{typed} as {dialect.quote(column.name)}", f"{given} as {_given(column, dialect)}"]
+    names = ", ".join([*(dialect.quote(c.name) for c in present), *keep])
     # The raw row is built in the same CASE as its problem: only unusable rows pay for it.
-    raw_row = f"case when _problem is not null then json_object({pairs}) end"
+    raw_row = f"case when _problem is not null then {dialect.json_row(as_text)} end"
     return f"""select {names}, _problem, {raw_row} as _raw_row
-        from (select *, {_problem_case(checked)} as _problem
+        from (select *, {_problem_case(checked, dialect)} as _problem
               from (select *, {", ".join(inner)} from {relation}))"""
 
 
