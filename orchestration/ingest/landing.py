@@ -94,12 +94,14 @@ class DuckDBRows:
         """(independent record count, unreadable records); the typed rows wait in ``_typed``."""
         return type_file(con, path, name, names, spec, headers, scratch)
 
-    def store(self, con, spec: TableSpec, headers: dict[str, str], lineage: list[str], facts: list[str]) -> int:
+    def store(self, con, spec: TableSpec, headers: dict[str, str], lineage: list, facts: list) -> int:
         """Usable rows into ``raw.<table>``, problem rows into the quarantine; returns the latter's count."""
         columns = ", ".join(quote(c.name) for c in spec.columns if c.name in headers)
         # Row k of _typed is record k; records the CSV reading could not use were blanked in
         # the engine's copy, so they are quarantined as unreadable, not by their blank values.
-        numbered = f"(select rowid + 1 as _row_number, * from {TYPED}) anti join _unreadable using (_row_number)"
+        numbered = (
+            f"(select rowid + 1 as _row_number, * from {TYPED}) anti join _unreadable using (_row_number)"
+        )
         # Stored rows carry their record number (_source_row): the engine need not keep their
         # order, which lets it write the file's rows in parallel (_typed's row ids are fixed).
         con.execute(

@@ -179,7 +179,8 @@ def _native(column: Column, source: Source) -> str | None:
         # Compared as dates: a date literal need not fit a nanosecond timestamp's range.
         day = f"cast({value} as date)"
         in_range = f"{day} between date '0001-01-01' and date '9999-12-31'"
-        return f"case when {in_range} then {day} else {typed_text(column, source.text_sql, source.dialect)} end"
+        text = typed_text(column, source.text_sql, source.dialect)
+        return f"case when {in_range} then {day} else {text} end"
     return None
 
 
