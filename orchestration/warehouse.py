@@ -39,6 +39,7 @@ class Warehouse(Protocol):
     def dbt_output(self) -> dict[str, Any]: ...
     def prepare_dbt(self) -> None: ...
     def finish_dbt(self) -> None: ...
+    def landing_rows(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,11 @@ class DuckDBWarehouse:
         with self.connect() as con:
             for statement in statements:
                 con.execute(statement)
+
+    def landing_rows(self) -> Any:
+        """Where the loader types and keeps a landing file's rows when not in this file's
+        ``raw`` tables (its default): none on DuckDB."""
+        return None
 
     def prepare_dbt(self) -> None:
         """Before dbt builds: nothing on DuckDB (another engine hands its inputs over here)."""

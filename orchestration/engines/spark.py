@@ -2,9 +2,12 @@
 
 What runs where (``--engine spark``):
 
-* ingestion: the DuckDB loader, unchanged (same row-level promises, quarantine and accounting);
-  its typed landing tables are then handed to Spark as Parquet, one ``COPY`` per table
-  (``export_landing``). The quarantined rows' raw text never leaves DuckDB.
+* ingestion: the loader's one pass with Spark's own readers typing each file and Spark
+  holding the rows (``spark_landing.SparkRows``): one Parquet folder per loaded version of
+  ``medical_claim``, ``eligibility`` and ``pain_score``, read by the dbt sources as they
+  are. The books (``raw.load_history``, ``raw.quarantine``) and the FHIR tables stay in the
+  DuckDB file and are handed to Spark as Parquet, one ``COPY`` per table
+  (``export_landing``); the quarantined rows' raw text never leaves DuckDB.
 * transform: ``dbt build`` on the ``spark`` target (dbt-spark, ``session`` method: a local Spark
   in the dbt process). An ``on-run-start`` hook registers the Parquet folders as the ``raw``
   tables the sources read; models are Parquet tables under ``spark.sql.warehouse.dir``.
@@ -15,7 +18,8 @@ What runs where (``--engine spark``):
 
 The Spark side is one folder beside the DuckDB file (``<stem>.spark``, private permissions):
 ``landing/`` (the handed-over Parquet), ``warehouse/`` (spark.sql.warehouse.dir) and the
-embedded Hive metastore that keeps the tables between runs. Only the dbt process starts a JVM.
+embedded Hive metastore that keeps the tables between runs. Ingestion starts a local Spark in
+the run's process (no metastore: it writes folders); dbt starts its own.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ def landing_tables(manifest_path: Path = DBT_PROJECT_DIR / "target" / "manifest.
     sources = json.loads(manifest_path.read_text(encoding="utf-8"))["sources"].values()
     return sorted({s["identifier"] for s in sources if s["source_name"] == LANDING_SOURCE})
 
+
 # The landing tables are the dbt project's sources (schema raw), read from its manifest so that
 # a table added to the sources is handed over too; the *_superseded tables stay in DuckDB.
 LANDING_SOURCE = "landing"
@@ -45,7 +50,25 @@ MARTS_SCHEMA = "marts"
 SHUFFLE_PARTITIONS = 8
 DRIVER_MEMORY = "3g"
 SPARK_DBT_THREADS = 4
+INGEST_CORES = 2
+INGEST_CONF = {
+    # One partition per file, however large: a row's position in it is its record number.
+    "spark.sql.files.maxPartitionBytes": "1t",
+    # Casts as the typing SQL expects them: a value that does not parse is null, not an error.
+    "spark.sql.ansi.enabled": "false",
+    # Parquet dates and times are proleptic Gregorian (as every current writer has them):
+    # read and written as they are, never rebased to the Julian calendar or refused.
+    "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
+    "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
+    "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
+    # Spark 3.5 cannot read nanosecond timestamps as timestamps: it reads their count.
+    "spark.sql.legacy.parquet.nanosAsLong": "true",
+}
 LOG4J_FILE = "log4j2.properties"
+# The run process's Spark logs nothing: a failing task's message can quote a row. Its
+# failures reach the loader as exceptions, reported by class name only.
+INGEST_LOG4J_FILE = "log4j2-ingest.properties"
 # Errors only, on stderr, which dbt's runner merges into the event stream it parses line by line.
 LOG4J_PROPERTIES = """\
 rootLogger.level = error
@@ -55,6 +78,9 @@ appender.console.name = console
 appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n
+# A Python process's Spark counts as a shell: without its own level it announces WARN.
+logger.repl.name = org.apache.spark.repl.Main
+logger.repl.level = error
 """
 
 
@@ -121,6 +147,9 @@ class SparkWarehouse(DuckDBWarehouse):
             # insert_overwrite of the history mart replaces only the partitions of this run.
             "spark.sql.sources.partitionOverwriteMode": "dynamic",
             "spark.ui.enabled": "false",
+            # The landing tables' versions are folders the ingestion adds and removes: Spark
+            # lists them at each query rather than keeping partitions in the metastore.
+            "spark.sql.hive.manageFilesourcePartitions": "false",
             # Read by the on-run-start hook that registers the landing tables.
             "spark.g2139.landing_dir": str(self.landing_parquet),
         }
@@ -136,21 +165,51 @@ class SparkWarehouse(DuckDBWarehouse):
             "server_side_parameters": self.spark_conf(),
         }
 
-    def prepare_dbt(self) -> None:
-        """Before dbt: Java for the dbt process, and the landing tables handed over as Parquet."""
+    def prepare_spark_dir(self) -> None:
+        """Java for Spark, and the private folder with Spark's quiet logging."""
         ensure_java()
         self.spark_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(self.spark_dir, 0o700)
         (self.spark_dir / LOG4J_FILE).write_text(LOG4J_PROPERTIES, encoding="utf-8")
+        silent = LOG4J_PROPERTIES.replace("rootLogger.level = error", "rootLogger.level = off")
+        (self.spark_dir / INGEST_LOG4J_FILE).write_text(silent, encoding="utf-8")
+
+    def prepare_dbt(self) -> None:
+        """Before dbt: Java for the dbt process, and DuckDB's landing tables handed over as Parquet."""
+        self.prepare_spark_dir()
         self.export_landing()
+
+    def landing_rows(self):
+        """The loader's rows in Spark: typed by Spark's readers, held as Parquet folders."""
+        from orchestration.engines.spark_landing import SparkRows
+
+        self.prepare_spark_dir()
+        self.landing_parquet.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return SparkRows(self.ingest_session(), self.landing_parquet)
+
+    def ingest_session(self):
+        """The run process's local Spark for ingestion (one per process, made on first use)."""
+        from pyspark.sql import SparkSession
+
+        builder = SparkSession.builder.master(f"local[{INGEST_CORES}]").appName("g2139-ingest")
+        conf = {**self.spark_conf(), **INGEST_CONF}
+        conf["spark.driver.extraJavaOptions"] = conf["spark.driver.extraJavaOptions"].replace(
+            LOG4J_FILE, INGEST_LOG4J_FILE
+        )
+        for key, value in conf.items():
+            builder = builder.config(key, value)
+        return builder.getOrCreate()
 
     def finish_dbt(self) -> None:
         """After a successful dbt build: the marts back into DuckDB for the gate and publication."""
         self.import_marts()
 
     def export_landing(self) -> None:
+        """The landing tables DuckDB holds, as Parquet (Spark's own are folders of versions)."""
+        from orchestration.ingest.landing_spec import TABLES
+
         statements = []
-        for table in landing_tables():
+        for table in (t for t in landing_tables() if t not in TABLES):
             folder = self.landing_parquet / table
             folder.mkdir(parents=True, exist_ok=True)
             for stale in folder.glob("*.parquet"):

@@ -65,6 +65,7 @@ from orchestration.ingest.landing_store import (
     supersede_version,
     superseded_counts,
     unchanged_content,
+    versions_in_use,
 )
 
 # A commit whose changes exceed the WAL threshold checkpoints the whole database instead of
@@ -123,6 +124,17 @@ class DuckDBRows:
 
     def supersede_records(self, con, spec: TableSpec, new_load: str) -> int:
         return supersede_records(con, spec, new_load)
+
+    held_by: str | None = None  # recorded in raw.load_history.rows_held_by
+
+    def begin_table(self, con, spec: TableSpec) -> None:
+        """Before a table's files: its versions in use must be held here."""
+        elsewhere = sorted({h for _, h in versions_in_use(con, spec.name) if h != self.held_by})
+        if elsewhere:
+            raise LandingError(
+                f"raw.{spec.name}: its rows were loaded by the {', '.join(elsewhere)} engine; "
+                "run with that engine, or with a new warehouse"
+            )
 
     def table_rows(self, con, table: str) -> int:
         """Rows in use in ``raw.<table>``."""
@@ -215,7 +227,7 @@ def _load_file(
             replaces=current[0] if current else None,
             rows_superseded=rows.supersede_records(con, spec, load_id),
         )
-        record(con, load_id, run_id, load, before.size, before.mtime_ns)
+        record(con, load_id, run_id, load, before.size, before.mtime_ns, rows.held_by)
     return load
 
 
@@ -301,6 +313,7 @@ def load_table(
     """Loads every file of one landing table (found recursively); returns what happened to each."""
     ensure_raw_schema(con)
     try:
+        rows.begin_table(con, spec)
         files = landing_files(landing_dir, spec.name)
     except LandingError as error:
         failure = error

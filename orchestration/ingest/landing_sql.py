@@ -45,20 +45,23 @@ class Dialect:
     def quote(self, identifier: str) -> str:
         return quote(identifier)
 
+    def literal(self, text: str) -> str:
+        return literal(text)
+
     def starts_with(self, sql: str, prefix: str) -> str:
-        return f"starts_with({sql}, {literal(prefix)})"
+        return f"starts_with({sql}, {self.literal(prefix)})"
 
     def ends_with(self, sql: str, suffix: str) -> str:
-        return f"ends_with({sql}, {literal(suffix)})"
+        return f"ends_with({sql}, {self.literal(suffix)})"
 
     def full_match(self, sql: str, pattern: str) -> str:
-        return f"regexp_full_match({sql}, {literal(pattern)})"
+        return f"regexp_full_match({sql}, {self.literal(pattern)})"
 
     def problem(self, reason: str, column: str) -> str:
-        return f"{{'reason': {literal(reason)}, 'column': {literal(column)}}}"
+        return f"{{'reason': {self.literal(reason)}, 'column': {self.literal(column)}}}"
 
     def json_row(self, pairs: dict[str, str]) -> str:
-        return "json_object(" + ", ".join(f"{literal(name)}, {sql}" for name, sql in pairs.items()) + ")"
+        return "json_object(" + ", ".join(f"{self.literal(name)}, {sql}" for name, sql in pairs.items()) + ")"
 
     def whole_number(self, value: str) -> str:
         return f"isfinite({value}::double) and {value} = trunc({value}) and abs({value}) < 1e15"
@@ -74,20 +77,24 @@ class SparkDialect(Dialect):
     def quote(self, identifier: str) -> str:
         return "`" + identifier.replace("`", "``") + "`"
 
+    def literal(self, text: str) -> str:
+        # A backslash escapes in Spark's string literals: `\.` must reach the regex as is.
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
     def starts_with(self, sql: str, prefix: str) -> str:
-        return f"startswith({sql}, {literal(prefix)})"
+        return f"startswith({sql}, {self.literal(prefix)})"
 
     def ends_with(self, sql: str, suffix: str) -> str:
-        return f"endswith({sql}, {literal(suffix)})"
+        return f"endswith({sql}, {self.literal(suffix)})"
 
     def full_match(self, sql: str, pattern: str) -> str:
-        return f"({sql} rlike {literal('^(?:' + pattern + ')$')})"
+        return f"({sql} rlike {self.literal('^(?:' + pattern + ')$')})"
 
     def problem(self, reason: str, column: str) -> str:
-        return f"named_struct('reason', {literal(reason)}, 'column', {literal(column)})"
+        return f"named_struct('reason', {self.literal(reason)}, 'column', {self.literal(column)})"
 
     def json_row(self, pairs: dict[str, str]) -> str:
-        fields = ", ".join(f"{literal(name)}, {sql}" for name, sql in pairs.items())
+        fields = ", ".join(f"{self.literal(name)}, {sql}" for name, sql in pairs.items())
         # Null values are kept, as DuckDB's json_object keeps them.
         return f"to_json(named_struct({fields}), map('ignoreNullFields', 'false'))"
 

@@ -52,6 +52,8 @@ HISTORY_ADDED = {
     "superseded_by": "varchar",
     "rows_superseded": "bigint",
     "file_mtime_ns": "bigint",
+    # The engine whose tables hold a loaded version's rows (null: DuckDB's raw tables).
+    "rows_held_by": "varchar",
 }
 QUARANTINE_COLUMNS = """load_id varchar, run_id varchar, table_name varchar, source_file varchar,
     file_sha256 varchar, row_number bigint, column_name varchar, reason varchar, raw_row varchar"""
@@ -170,6 +172,11 @@ def supersede_version(con: duckdb.DuckDBPyConnection, spec: TableSpec, old_load:
     """A path re-sent with other content: its earlier rows and quarantine are kept for audit only."""
     for table in spec.raw_tables:
         _move(con, table, "s._load_id = ?", [old_load], new_load, "file_replaced")
+    supersede_books(con, old_load, new_load)
+
+
+def supersede_books(con: duckdb.DuckDBPyConnection, old_load: str, new_load: str) -> None:
+    """A replaced version's quarantine and history row, wherever its rows are held."""
     _move(con, "quarantine", "s.load_id = ?", [old_load], new_load, "file_replaced")
     con.execute(
         f"update {RAW_SCHEMA}.load_history set superseded_by = ? where load_id = ?", [new_load, old_load]
@@ -208,19 +215,31 @@ def record(
     load: FileLoad,
     size: int,
     mtime_ns: int | None = None,
+    held_by: str | None = None,
 ) -> None:
-    """One history row; a loaded version keeps its file's modification time (unchanged_content)."""
+    """One history row; a loaded version keeps its file's modification time (unchanged_content)
+    and, when another engine than DuckDB holds its rows, that engine's name."""
     con.execute(
         f"""insert into {RAW_SCHEMA}.load_history
             (load_id, run_id, table_name, source_file, file_sha256, file_bytes, rows_read, rows_loaded,
-             rows_quarantined, duplicate_of, loaded_at, status, replaces, rows_superseded, file_mtime_ns)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?)""",
+             rows_quarantined, duplicate_of, loaded_at, status, replaces, rows_superseded, file_mtime_ns,
+             rows_held_by)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?)""",
         [
             load_id, run_id, load.table, load.path, load.sha256, size, load.rows_read, load.rows_loaded,
             load.rows_quarantined, load.duplicate_of, load.status, load.replaces, load.rows_superseded,
-            mtime_ns,
+            mtime_ns, held_by,
         ],
     )  # fmt: skip
+
+
+def versions_in_use(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str | None]]:
+    """(load id, engine holding its rows) of every loaded version of ``table`` in use."""
+    return con.execute(
+        f"""select load_id, rows_held_by from {RAW_SCHEMA}.load_history
+            where table_name = ? and status = '{LOADED}' and superseded_by is null order by loaded_at""",
+        [table],
+    ).fetchall()
 
 
 def superseded_counts(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, int]]:
