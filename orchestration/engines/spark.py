@@ -171,7 +171,7 @@ class SparkWarehouse(DuckDBWarehouse):
         self.spark_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(self.spark_dir, 0o700)
         (self.spark_dir / LOG4J_FILE).write_text(LOG4J_PROPERTIES, encoding="utf-8")
-        silent = LOG4J_PROPERTIES.replace("rootLogger.level = error", "rootLogger.level = off")
+        silent = LOG4J_PROPERTIES.replace(".level = error", ".level = off")
         (self.spark_dir / INGEST_LOG4J_FILE).write_text(silent, encoding="utf-8")
 
     def prepare_dbt(self) -> None:

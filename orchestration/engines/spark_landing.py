@@ -114,6 +114,9 @@ class SparkRows(DuckDBRows):
                 shutil.rmtree(entry, ignore_errors=True)  # a rewrite that did not finish
 
     def _hand_over(self, con, spec: TableSpec, load_id: str) -> None:
+        """One version's rows from DuckDB's ``raw.<table>`` to its folder. The rows leave DuckDB
+        in the transaction that records the folder as theirs, so a stop at any point leaves
+        them in one place or the other (a stop before the commit copies them again)."""
         target = self.folder(spec.name, load_id)
         if target.exists():
             shutil.rmtree(target)
@@ -124,10 +127,11 @@ class SparkRows(DuckDBRows):
                       where _load_id = ?) to {literal(str(target / "part-0.parquet"))} (format parquet)""",
             [load_id],
         )
+        held = f"update {RAW_SCHEMA}.load_history set rows_held_by = ? where load_id = ?"
+        con.execute("begin transaction")
+        con.execute(held, [ENGINE, load_id])
         con.execute(f"delete from {RAW_SCHEMA}.{spec.name} where _load_id = ?", [load_id])
-        con.execute(
-            f"update {RAW_SCHEMA}.load_history set rows_held_by = ? where load_id = ?", [ENGINE, load_id]
-        )
+        con.execute("commit")
 
     # -- one file --------------------------------------------------------------------------------
 
