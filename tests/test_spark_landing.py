@@ -233,7 +233,8 @@ def test_each_loaded_version_is_one_private_parquet_folder(deliveries, spark_war
     in_use = {(r[0], r[12]) for r in spark["history"] if r[8] == "loaded" and r[10] is None}
     folders = {(t, p.name) for t in TABLES for p in (root / t).iterdir()}
     assert folders == {(t, partition_name(load_id)) for t, load_id in in_use}
-    assert spark_warehouse.spark_dir.stat().st_mode & 0o077 == 0
+    written = [p for p in spark_warehouse.spark_dir.rglob("*") if "_load_id=" in str(p)]
+    assert written and all(p.stat().st_mode & 0o077 == 0 for p in written), "folders 0700, files 0600"
 
 
 def test_a_folder_no_committed_version_owns_is_removed_before_the_next_load(

@@ -147,6 +147,9 @@ class SparkWarehouse(DuckDBWarehouse):
             # insert_overwrite of the history mart replaces only the partitions of this run.
             "spark.sql.sources.partitionOverwriteMode": "dynamic",
             "spark.ui.enabled": "false",
+            # Hadoop's file system applies its own umask, not the process's: private, as the
+            # rest of the run's files are (folders 0700, files 0600).
+            "spark.hadoop.fs.permissions.umask-mode": "077",
             # The landing tables' versions are folders the ingestion adds and removes: Spark
             # lists them at each query rather than keeping partitions in the metastore.
             "spark.sql.hive.manageFilesourcePartitions": "false",
