@@ -78,9 +78,10 @@ appender.console.name = console
 appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n
-# A Python process's Spark counts as a shell: without its own level it announces WARN.
-logger.repl.name = org.apache.spark.repl.Main
-logger.repl.level = error
+# A Python process's Spark counts as a shell: unless Spark's loggers have a level of their
+# own, it announces one (WARN) on the terminal.
+logger.spark.name = org.apache.spark
+logger.spark.level = error
 """
 
 
