@@ -11,9 +11,11 @@ the module.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -94,6 +96,54 @@ def first_delivery(landing: Path, scratch: Path) -> None:
         _write_case(scratch, index, *case)
     for path in (scratch / "native" / "pain_score").iterdir():
         shutil.copy(path, landing / "pain_score" / f"native_{path.name}")
+    # Windows line ends: throughout, in a file the engines read as it is and in one with a
+    # broken record (read from a repaired copy), after an LF header, and inside a quoted value.
+    crlf = [GOOD, "P1,2024-01-05,back", "P2,2024-01-06,back,NRS,4,10", ""]
+    write(landing, "pain_score", "crlf_broken.csv", PAIN_HEADER + "\r\n" + "\r\n".join(crlf) + "\r\n")
+    write(
+        landing,
+        "pain_score",
+        "crlf_after_lf.csv",
+        f"{PAIN_HEADER}\n{GOOD}\r\n\r\nP3,2024-01-05,back,NRS,5,10\r\n",
+    )
+    write(
+        landing,
+        "pain_score",
+        "crlf_quoted.csv",
+        f'{PAIN_HEADER}\r\n"P\r\n4",2024-01-05,back,NRS,"7\n",10\r\n',
+    )
+    spaces = [
+        "P5,2024-01-05,back,NRS, 7\u00a0,10",
+        "P6,2024-01-05,back,NRS,\u20037 ,10",
+        "P7,2024-01-05, back\u00a0,NRS,7,10",
+    ]
+    write(landing, "pain_score", "spaces.csv", PAIN_HEADER + "\n" + "\n".join(spaces) + "\n")
+    floats = pa.array([0.0005, 0.00005, 12345678.5, 7.25, 1.5e15 + 0.5, 2.0**-20], pa.float64())
+    n = len(floats)
+    zoned = pa.array(
+        [dt.datetime(2024, 1, 5, 23, 30, tzinfo=dt.UTC)] * n,
+        pa.timestamp("us", tz="America/New_York"),
+    )
+    fixed = {
+        k: pa.array([v] * n)
+        for k, v in {"person_id": "P8", "body_site": "back", "instrument": "VAS", "scale_max": 100}.items()
+    }
+    pq.write_table(
+        pa.table({**fixed, "assessment_date": zoned, "score": floats}),
+        landing / "pain_score" / "floats.parquet",
+    )
+    tiny = pa.array([Decimal("0.00000001"), Decimal("1E-7")], pa.decimal128(12, 10))
+    two = {
+        k: pa.array([v] * 2)
+        for k, v in {
+            "person_id": "P9",
+            "assessment_date": "2024-01-05",
+            "body_site": "back",
+            "instrument": "VAS",
+            "scale_max": 10,
+        }.items()
+    }
+    pq.write_table(pa.table({**two, "score": tiny}), landing / "pain_score" / "tiny.parquet")
     claims = [row for row, _, _ in BAD_CLAIM_ROWS] + [
         "C2,1,P2,UHC,2024-01-05,99213",
         "C3,1,P3,Aetna,2024-01-09,22612",
@@ -116,7 +166,7 @@ def second_delivery(landing: Path) -> None:
 
 
 def spark_rows(root: Path, table: str) -> str:
-    return f"read_parquet('{root}/{table}/*/*.parquet', hive_partitioning = false, union_by_name = true)"
+    return f"read_parquet('{root}/{table}/**/*.parquet', hive_partitioning = false, union_by_name = true)"
 
 
 def _same_number_text(row: tuple) -> tuple:
@@ -287,3 +337,49 @@ def test_partition_folders_are_named_as_spark_names_them(spark_warehouse, tmp_pa
 
 def test_the_spark_dialect_quotes_with_backticks():
     assert SPARK.quote("a`b") == "`a``b`"
+
+
+def test_folder_changes_a_stopped_run_promised_are_made_by_the_next_load(
+    spark_warehouse, tmp_path, monkeypatch
+):
+    from orchestration.engines import spark_landing
+
+    landing = tmp_path / "landing"
+    write(
+        landing,
+        "pain_score",
+        "s1.csv",
+        f"{SCORED_HEADER}\nA1,P1,2024-01-05,back,NRS,7,10\nA2,P2,2024-01-05,back,NRS,6,10\n",
+    )
+    rows = spark_landing.SparkRows(spark_warehouse.landing_rows().spark, tmp_path / "spark_landing")
+    spec = TABLES["pain_score"]
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        load_table(con, landing, spec, "run-1", rows)
+        write(landing, "pain_score", "s2.csv", f"{SCORED_HEADER}\nA2,P2,2024-02-05,back,NRS,5,10\n")
+        with monkeypatch.context() as stopped:  # the run stops right after the file's commit
+            stopped.setattr(spark_landing.SparkRows, "settle", lambda self, con: None)
+            _, second = load_table(con, landing, spec, "run-2", rows)
+        assert second.rows_superseded == 1 and spark_landing.pending_promises(con) == 1
+        assert len(con.execute(f"select * from {spark_rows(rows.root, 'pain_score')}").fetchall()) == 3
+        load_table(con, landing, spec, "run-3", rows)
+        assert spark_landing.pending_promises(con) == 0
+        current = con.execute(
+            f"select assessment_id, score from {spark_rows(rows.root, 'pain_score')} order by 1"
+        )
+        assert current.fetchall() == [("A1", Decimal("7")), ("A2", Decimal("5"))]
+        audit = spark_rows(rows.root, "pain_score_superseded")
+        assert con.execute(f"select assessment_id, _superseded_reason from {audit}").fetchall() == [
+            ("A2", "same_natural_key")
+        ]
+
+
+def test_a_version_swap_a_stop_interrupted_is_undone_or_finished(spark_warehouse, tmp_path):
+    from orchestration.engines import spark_landing
+
+    base = tmp_path / "pain_score"
+    (base / ".retired-_load_id=a").mkdir(parents=True)  # stopped between the two renames
+    (base / ".retired-_load_id=b").mkdir()  # stopped before the old folder was removed
+    (base / "_load_id=b").mkdir()
+    (base / ".rewrite-_load_id=c").mkdir()  # stopped while writing
+    spark_landing._finish_swaps(base)
+    assert sorted(p.name for p in base.iterdir()) == ["_load_id=a", "_load_id=b"]

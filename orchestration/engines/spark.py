@@ -51,17 +51,19 @@ SHUFFLE_PARTITIONS = 8
 DRIVER_MEMORY = "3g"
 SPARK_DBT_THREADS = 4
 INGEST_CORES = 2
+# Parquet dates and times are proleptic Gregorian (as every current writer, DuckDB included,
+# has them): read and written as they are, never rebased to the Julian calendar or refused.
+CALENDAR_CONF = {
+    f"spark.sql.parquet.{kind}RebaseModeIn{way}": "CORRECTED"
+    for kind in ("datetime", "int96")
+    for way in ("Read", "Write")
+}
 INGEST_CONF = {
     # One partition per file, however large: a row's position in it is its record number.
     "spark.sql.files.maxPartitionBytes": "1t",
+    "spark.sql.files.minPartitionNum": "1",
     # Casts as the typing SQL expects them: a value that does not parse is null, not an error.
     "spark.sql.ansi.enabled": "false",
-    # Parquet dates and times are proleptic Gregorian (as every current writer has them):
-    # read and written as they are, never rebased to the Julian calendar or refused.
-    "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
-    "spark.sql.parquet.int96RebaseModeInRead": "CORRECTED",
-    "spark.sql.parquet.datetimeRebaseModeInWrite": "CORRECTED",
-    "spark.sql.parquet.int96RebaseModeInWrite": "CORRECTED",
     # Spark 3.5 cannot read nanosecond timestamps as timestamps: it reads their count.
     "spark.sql.legacy.parquet.nanosAsLong": "true",
 }
@@ -134,7 +136,10 @@ class SparkWarehouse(DuckDBWarehouse):
             f"-Dderby.system.home={self.spark_dir} -Dlog4j2.configurationFile={self.spark_dir / LOG4J_FILE}"
         )
         return {
+            **CALENDAR_CONF,
             "spark.sql.warehouse.dir": str(self.spark_warehouse),
+            # Spilled and cached rows stay in the private folder, not the system's /tmp.
+            "spark.local.dir": str(self.spark_dir / "tmp"),
             "spark.hadoop.javax.jdo.option.ConnectionURL": metastore,
             # dbt reads its events from the same output as the JVM's: Spark stays quiet there.
             "spark.driver.extraJavaOptions": java_options,
@@ -181,7 +186,25 @@ class SparkWarehouse(DuckDBWarehouse):
     def prepare_dbt(self) -> None:
         """Before dbt: Java for the dbt process, and DuckDB's landing tables handed over as Parquet."""
         self.prepare_spark_dir()
+        self.check_landing_folders()
         self.export_landing()
+
+    def check_landing_folders(self) -> None:
+        """dbt reads the landing folders as they are: every version in use must be in them,
+        including versions DuckDB loaded before (handed over here when ingestion did not run)."""
+        from orchestration.engines.spark_landing import hand_over, pending_promises
+        from orchestration.ingest.landing_spec import TABLES, LandingError
+
+        with self.connect() as con:
+            if con.execute(
+                "select count(*) from information_schema.tables where table_name = 'load_history'"
+            ).fetchone()[0]:
+                if pending_promises(con):
+                    raise LandingError(
+                        f"{self.landing_parquet}: superseded rows not yet moved; run the ingestion again"
+                    )
+                for spec in TABLES.values():
+                    hand_over(con, self.landing_parquet, spec)
 
     def landing_rows(self):
         """The loader's rows in Spark: typed by Spark's readers, held as Parquet folders."""

@@ -24,22 +24,31 @@ next loaded. Versions loaded by the DuckDB engine earlier are handed over as Par
 
 from __future__ import annotations
 
+import csv
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from orchestration.ingest.landing import DuckDBRows
-from orchestration.ingest.landing_csv import scan_csv, write_readable_copy
+from orchestration.ingest.landing_csv import CHUNK_BYTES, MAX_RECORD_BYTES, scan_csv, write_readable_copy
 from orchestration.ingest.landing_files import EngineFailure
 from orchestration.ingest.landing_read import _safe_link, _unreadable_row, is_csv
-from orchestration.ingest.landing_spec import LandingError, TableSpec
-from orchestration.ingest.landing_sql import SPARK, Source, literal, temp_table_from_arrow, typed_rows
+from orchestration.ingest.landing_spec import TABLES, LandingError, TableSpec
+from orchestration.ingest.landing_sql import (
+    SPARK,
+    ZONED_TIMESTAMP,
+    Source,
+    literal,
+    temp_table_from_arrow,
+    typed_rows,
+)
 from orchestration.ingest.landing_store import RAW_SCHEMA, supersede_books, versions_in_use
 
 ENGINE = "spark"
@@ -53,6 +62,13 @@ CORRUPT = "_corrupt_record"
 ROW = "_row_number"
 LOAD_PARTITION = "_load_id"
 SUPERSEDED_AUDIT = ("_superseded_by", "_superseded_reason", "_superseded_at")
+# The folder that gives a table without any version its columns.
+NO_VERSION = "none"
+EMPTY = f"{LOAD_PARTITION}={NO_VERSION}"
+# Hidden from Spark's listing (a leading dot): a file's typing scratch, a version's swap.
+SCRATCH, REWRITE, RETIRED = ".typing-", ".rewrite-", ".retired-"
+# Folder changes the DuckDB transaction of a file promised, kept until they are made.
+PENDING = f"{RAW_SCHEMA}.spark_pending"
 # Characters Spark escapes in a partition folder's value (ExternalCatalogUtils.escapePathName).
 _ESCAPED = set("\"#%'*/:=?\\\x7f{[]^")
 
@@ -67,6 +83,99 @@ def partition_name(load_id: str) -> str:
     """The folder of one loaded version, named as Spark names a ``_load_id`` partition."""
     value = "".join(f"%{ord(c):02X}" if c in _ESCAPED or ord(c) < 32 else c for c in load_id)
     return f"{LOAD_PARTITION}={value}"
+
+
+def unescape(folder_name: str) -> str:
+    return unquote(folder_name.split("=", 1)[1])
+
+
+def stored_schema(spec: TableSpec) -> str:
+    """The columns of a version's Parquet files, as Spark DDL."""
+    columns = [f"`{c.name}` {SPARK.types[c.kind]}" for c in spec.columns]
+    return ", ".join([*columns, "_source_file string", "_source_row bigint"])
+
+
+def ensure_pending(con) -> None:
+    con.execute(
+        f"""create table if not exists {PENDING}
+            (seq bigint, kind varchar, table_name varchar, old_load varchar, new_load varchar)"""
+    )
+
+
+def promise(con, kind: str, table: str, old_load: str | None, new_load: str) -> None:
+    """A folder change to make once the file's transaction commits (rolled back with it)."""
+    con.execute(
+        f"insert into {PENDING} select coalesce(max(seq), 0) + 1, ?, ?, ?, ? from {PENDING}",
+        [kind, table, old_load, new_load],
+    )
+
+
+def pending_promises(con) -> int:
+    ensure_pending(con)
+    return con.execute(f"select count(*) from {PENDING}").fetchone()[0]
+
+
+def _finish_swaps(base: Path) -> None:
+    """A version swap a stop interrupted: done when the new folder is in place, else undone."""
+    for retired in base.glob(f"{RETIRED}*"):
+        live = base / retired.name[len(RETIRED) :]
+        if live.exists():
+            shutil.rmtree(retired)
+        else:
+            retired.rename(live)
+    for rewritten in base.glob(f"{REWRITE}*"):
+        shutil.rmtree(rewritten)
+
+
+def hand_over(con, root: Path, spec: TableSpec) -> None:
+    """Versions of ``spec`` whose rows DuckDB's ``raw.<table>`` holds, moved to their folders.
+
+    The rows leave DuckDB in the transaction that records the folder as theirs, so a stop at
+    any point leaves them in one place or the other (a stop before the commit copies again).
+    """
+    held = f"update {RAW_SCHEMA}.load_history set rows_held_by = ? where load_id = ?"
+    columns = ", ".join(f'"{c.name}"' for c in spec.columns)
+    for load_id, held_by in versions_in_use(con, spec.name):
+        if held_by is not None:
+            continue
+        target = root / spec.name / partition_name(load_id)
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir(mode=0o700, parents=True)
+        con.execute(
+            f"""copy (select {columns}, _source_file, _source_row from {RAW_SCHEMA}.{spec.name}
+                      where _load_id = ?) to {literal(str(target / "part-0.parquet"))} (format parquet)""",
+            [load_id],
+        )
+        con.execute("begin transaction")
+        try:
+            con.execute(held, [ENGINE, load_id])
+            con.execute(f"delete from {RAW_SCHEMA}.{spec.name} where _load_id = ?", [load_id])
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+
+
+def has_carriage_return(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return any(b"\r" in block for block in iter(lambda: handle.read(CHUNK_BYTES), b""))
+
+
+def write_lf_copy(readable: Path, target: Path, width: int) -> None:
+    """``readable`` (every record readable by the dialect) with LF record ends and a header of
+    ``width`` columns: the values, quoted line breaks included, as they are; blank lines dropped
+    (the dialect skips them)."""
+    with (
+        readable.open(encoding="utf-8", newline="") as source,
+        target.open("w", encoding="utf-8", newline="") as out,
+    ):
+        csv.field_size_limit(4 * MAX_RECORD_BYTES)  # longer records were blanked by the scan
+        records = csv.reader(source, strict=True)
+        writer = csv.writer(out, lineterminator="\n")
+        next(records, None)
+        writer.writerow([f"c{i}" for i in range(width)])
+        writer.writerows(row for row in records if row)
 
 
 @contextmanager
@@ -96,48 +205,38 @@ class SparkRows(DuckDBRows):
         base = self.root / table
         return base if load_id is None else base / partition_name(load_id)
 
-    # -- the table's folder agrees with the books before any file --------------------------------
+    # -- the table's folders agree with the books before and after its files ---------------------
 
     def begin_table(self, con, spec: TableSpec) -> None:
-        """Hands over versions DuckDB holds, and removes folders no committed version owns."""
-        versions = versions_in_use(con, spec.name)
-        for load_id, held_by in versions:
-            if held_by is None:
-                self._hand_over(con, spec, load_id)
-        owned = {partition_name(load_id) for load_id, _ in versions}
+        """Finishes what a stopped run left (folder changes its commit promised), hands over
+        versions DuckDB holds, and removes folders no committed version owns."""
+        ensure_pending(con)
         base = self.folder(spec.name)
         base.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _finish_swaps(base)
+        hand_over(con, self.root, spec)
+        self.settle(con)
+        owned = {partition_name(load_id) for load_id, _ in versions_in_use(con, spec.name)}
         for entry in base.iterdir():
-            if entry.name.startswith(f"{LOAD_PARTITION}=") and entry.name not in owned:
+            if entry.name not in owned:
                 shutil.rmtree(entry)  # written by a run that stopped before it committed
-            elif entry.name.startswith("."):
-                shutil.rmtree(entry, ignore_errors=True)  # a rewrite that did not finish
+        for stale in self.root.glob(f"{SCRATCH}*"):
+            shutil.rmtree(stale, ignore_errors=True)
 
-    def _hand_over(self, con, spec: TableSpec, load_id: str) -> None:
-        """One version's rows from DuckDB's ``raw.<table>`` to its folder. The rows leave DuckDB
-        in the transaction that records the folder as theirs, so a stop at any point leaves
-        them in one place or the other (a stop before the commit copies them again)."""
-        target = self.folder(spec.name, load_id)
-        if target.exists():
-            shutil.rmtree(target)
-        target.mkdir(mode=0o700, parents=True)
-        columns = ", ".join(f'"{c.name}"' for c in spec.columns)
-        con.execute(
-            f"""copy (select {columns}, _source_file, _source_row from {RAW_SCHEMA}.{spec.name}
-                      where _load_id = ?) to {literal(str(target / "part-0.parquet"))} (format parquet)""",
-            [load_id],
-        )
-        held = f"update {RAW_SCHEMA}.load_history set rows_held_by = ? where load_id = ?"
-        con.execute("begin transaction")
-        con.execute(held, [ENGINE, load_id])
-        con.execute(f"delete from {RAW_SCHEMA}.{spec.name} where _load_id = ?", [load_id])
-        con.execute("commit")
+    def end_table(self, con, spec: TableSpec) -> None:
+        """A table without any version still has its columns: dbt's source reads its folder."""
+        self._release()
+        if not self._versions(self.folder(spec.name)):
+            with spark_failures("write the table's columns"):
+                self.spark.createDataFrame([], stored_schema(spec)).write.mode("overwrite").parquet(
+                    str(self.folder(spec.name, NO_VERSION))
+                )
 
     # -- one file --------------------------------------------------------------------------------
 
     def type_file(self, con, path: Path, name: str, names, spec: TableSpec, headers, scratch: Path):
         self._release()
-        self._scratch = Path(tempfile.mkdtemp(prefix="typing-", dir=self.root))
+        self._scratch = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=self.root))
         try:
             with spark_failures("read the file"):
                 return self._type(path, name, names, spec, headers)
@@ -146,9 +245,6 @@ class SparkRows(DuckDBRows):
             raise
 
     def _type(self, path: Path, name: str, names, spec: TableSpec, headers) -> tuple[int, list[tuple]]:
-        from pyspark import StorageLevel
-        from pyspark.sql import functions as F
-
         width = len(names)
         if is_csv(path):
             scan = scan_csv(path, name)
@@ -157,39 +253,20 @@ class SparkRows(DuckDBRows):
             else:
                 readable = self._scratch / "repaired.csv"
                 write_readable_copy(path, scan, readable)
-            frame = self._read_csv(readable, width)
-            # One partition (a multi-line CSV is never split): position 0 is the header line.
-            frame = frame.withColumn(ROW, F.monotonically_increasing_id()).where(f"{ROW} > 0")
+            if has_carriage_return(readable):
+                # Spark takes one line end for a whole file and turns a quoted CRLF into LF:
+                # a file with carriage returns is read from a copy with LF record ends.
+                lines = self._scratch / "lines.csv"
+                write_lf_copy(readable, lines, width)
+                readable = lines
             records, unreadable = scan.records, [_unreadable_row(path, bad) for bad in scan.bad]
-            types = ["VARCHAR"] * width
+            frame = self._csv_frame(readable, width)
+            typed, counted = self._typed_rows(frame, ["VARCHAR"] * width, names, spec, headers)
         else:
-            try:
-                parquet = pq.ParquetFile(path)
-                records, arrow_types = parquet.metadata.num_rows, parquet.schema_arrow.types
-            except (pa.ArrowException, OSError, ValueError):
-                raise LandingError(f"{name}: cannot be read as Parquet") from None
-            frame = self.spark.read.parquet(str(_safe_link(path, self._scratch, ".parquet")))
-            types = [engine_type(t) for _, t in frame.dtypes]
-            frame = frame.toDF(*(f"c{i}" for i in range(width))).withColumn(
-                ROW, F.monotonically_increasing_id() + 1
-            )
-            frame, unreadable = frame.withColumn(CORRUPT, F.lit(None).cast("string")), []
-            for i, arrow_type in enumerate(arrow_types):
-                if pa.types.is_timestamp(arrow_type) and arrow_type.unit == "ns":
-                    # Spark reads nanoseconds as a count (spark.sql.legacy.parquet.nanosAsLong):
-                    # made a timestamp again, the microsecond floored as DuckDB's cast floors it.
-                    nanos = f"`c{i}`"
-                    micros = f"timestamp_micros(({nanos} - pmod({nanos}, 1000)) div 1000)"
-                    frame, types[i] = frame.withColumn(f"c{i}", F.expr(micros)), "TIMESTAMP"
-        frame.createOrReplaceTempView("_landing")
-        sources = {
-            known: Source(f"`{column}`", types[int(column[1:])], SPARK) for known, column in headers.items()
-        }
-        texts = {column: Source(f"`c{i}`", types[i], SPARK).text_sql for i, column in enumerate(names)}
-        sql = typed_rows(spec, sources, texts, "_landing", SPARK, keep=(ROW, CORRUPT))
-        typed = self.spark.sql(sql).persist(StorageLevel.MEMORY_AND_DISK)
+            records, frame, types = self._parquet_frame(path, name, width)
+            typed, counted = self._typed_rows(frame, types, names, spec, headers)
+            unreadable = []
         self._typed = typed
-        counted = typed.agg(F.count(F.lit(1)), F.count(CORRUPT)).first()
         if counted[0] != records:  # never balanced by losing rows: a disagreement stops the file
             raise LandingError(
                 f"{name}: {records} records counted but {counted[0]} read; the file was not loaded"
@@ -200,6 +277,55 @@ class SparkRows(DuckDBRows):
                 "the file was not loaded"
             )
         return records, unreadable
+
+    def _csv_frame(self, readable: Path, width: int):
+        from pyspark.sql import functions as F
+
+        # One partition (a multi-line CSV is never split): position 0 is the header line.
+        frame = self._read_csv(readable, width)
+        return frame.withColumn(ROW, F.monotonically_increasing_id()).where(f"{ROW} > 0")
+
+    def _parquet_frame(self, path: Path, name: str, width: int):
+        from pyspark.sql import functions as F
+
+        try:
+            parquet = pq.ParquetFile(path)
+            records, arrow_types = parquet.metadata.num_rows, parquet.schema_arrow.types
+        except (pa.ArrowException, OSError, ValueError):
+            raise LandingError(f"{name}: cannot be read as Parquet") from None
+        frame = self.spark.read.parquet(str(_safe_link(path, self._scratch, ".parquet")))
+        types = [engine_type(t) for _, t in frame.dtypes]
+        frame = frame.toDF(*(f"c{i}" for i in range(width))).withColumn(
+            ROW, F.monotonically_increasing_id() + 1
+        )
+        frame = frame.withColumn(CORRUPT, F.lit(None).cast("string"))
+        for i, arrow_type in enumerate(arrow_types):
+            if pa.types.is_timestamp(arrow_type) and arrow_type.tz is not None:
+                types[i] = ZONED_TIMESTAMP  # a point in time, written in UTC as DuckDB writes it
+            if pa.types.is_timestamp(arrow_type) and arrow_type.unit == "ns":
+                # Spark reads nanoseconds as a count (spark.sql.legacy.parquet.nanosAsLong):
+                # made a timestamp again, the microsecond floored as DuckDB's cast floors it.
+                nanos = f"`c{i}`"
+                micros = f"timestamp_micros(({nanos} - pmod({nanos}, 1000)) div 1000)"
+                frame = frame.withColumn(f"c{i}", F.expr(micros))
+                types[i] = types[i] if types[i] == ZONED_TIMESTAMP else "TIMESTAMP"
+        return records, frame, types
+
+    def _typed_rows(self, frame, types: list[str], names, spec: TableSpec, headers):
+        """The frame typed in one scan, kept for the writes that follow; (rows, malformed)."""
+        from pyspark import StorageLevel
+        from pyspark.sql import functions as F
+
+        if frame.rdd.getNumPartitions() != 1:  # record numbers rest on it
+            raise EngineFailure("Spark split the file")
+        frame.createOrReplaceTempView("_landing")
+        sources = {
+            known: Source(f"`{column}`", types[int(column[1:])], SPARK) for known, column in headers.items()
+        }
+        texts = {column: Source(f"`c{i}`", types[i], SPARK).text_sql for i, column in enumerate(names)}
+        sql = typed_rows(spec, sources, texts, "_landing", SPARK, keep=(ROW, CORRUPT))
+        typed = self.spark.sql(sql).persist(StorageLevel.MEMORY_AND_DISK)
+        return typed, typed.agg(F.count(F.lit(1)), F.count(CORRUPT)).first()
 
     def _read_csv(self, readable: Path, width: int):
         from pyspark.sql.types import StringType, StructField, StructType
@@ -217,6 +343,7 @@ class SparkRows(DuckDBRows):
                 quote='"',
                 escape='"',
                 encoding="UTF-8",
+                lineSep="\n",  # every file Spark reads has LF record ends (see _type)
                 ignoreLeadingWhiteSpace="false",
                 ignoreTrailingWhiteSpace="false",
                 maxCharsPerColumn="-1",
@@ -278,69 +405,106 @@ class SparkRows(DuckDBRows):
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
 
-    # -- newer versions ------------------------------------------------------------------------
+    # -- newer versions: the books change in the file's transaction, the folders after it ----
 
     def supersede_version(self, con, spec: TableSpec, old_load: str, new_load: str) -> None:
-        with spark_failures("keep the replaced version"):
-            for table in spec.raw_tables:
-                folder = self.folder(table, old_load)
-                if folder.exists():
-                    self._audit(
-                        self.spark.read.parquet(str(folder)), table, old_load, new_load, "file_replaced"
-                    )
-                    shutil.rmtree(folder)
         supersede_books(con, old_load, new_load)
+        for table in spec.raw_tables:
+            promise(con, "version", table, old_load, new_load)
 
     def supersede_records(self, con, spec: TableSpec, new_load: str) -> int:
-        """Earlier records with a natural key this load sent again: the latest loaded wins."""
+        """Earlier records with a natural key this load sent again: the latest loaded wins.
+        Counted now among the versions the books still have in use; moved after the commit."""
         if not spec.natural_key:
             return 0
-        with spark_failures("supersede earlier records"):
-            return self._supersede_records(spec, new_load)
+        with spark_failures("look for earlier records"):
+            found = self._sent_again(con, spec, new_load)
+        if found:
+            promise(con, "records", spec.name, None, new_load)
+        return sum(found.values())
 
-    def _supersede_records(self, spec: TableSpec, new_load: str) -> int:
-        base, new_folder = self.folder(spec.name), self.folder(spec.name, new_load)
-        earlier = [p for p in self._versions(base) if p != new_folder]
-        if not earlier or not any(new_folder.glob("*.parquet")):
-            return 0  # the first rows of the table, or none sent: nothing earlier to supersede
+    def _sent_again(self, con, spec: TableSpec, new_load: str) -> dict[str, int]:
+        """Per earlier version in use: its rows with a key that ``new_load`` sent again."""
+        earlier = [load_id for load_id, _ in versions_in_use(con, spec.name) if load_id != new_load]
+        new_folder = self.folder(spec.name, new_load)
+        folders = [self.folder(spec.name, load_id) for load_id in earlier]
+        folders = [str(f) for f in folders if f.exists()]
+        if not folders or not any(new_folder.glob("*.parquet")):
+            return {}  # the first rows of the table, or none sent: nothing earlier to supersede
+        keys = list(spec.natural_key)
+        sent = self.spark.read.parquet(str(new_folder)).select(*keys).distinct()
+        found = (
+            self.spark.read.option("basePath", str(self.folder(spec.name)))
+            .parquet(*folders)
+            .select(*keys, LOAD_PARTITION)
+            .join(sent, keys, "left_semi")
+            .groupBy(LOAD_PARTITION)
+            .count()
+            .collect()
+        )
+        return {load_id: count for load_id, count in found}
+
+    def settle(self, con) -> None:
+        """Makes the folders what the committed books say, one promise at a time. Each step
+        can be done again: a stop in the middle leaves the promise for the next run."""
+        ensure_pending(con)
+        for seq, kind, table, old_load, new_load in con.execute(
+            f"select seq, kind, table_name, old_load, new_load from {PENDING} order by seq"
+        ).fetchall():
+            with spark_failures("move superseded rows"):
+                if kind == "version":
+                    self._retire_version(table, old_load, new_load)
+                else:
+                    self._retire_records(TABLES[table], new_load)
+            con.execute(f"delete from {PENDING} where seq = ?", [seq])
+
+    def _retire_version(self, table: str, old_load: str, new_load: str) -> None:
+        folder = self.folder(table, old_load)
+        if folder.exists():
+            rows = self.spark.read.parquet(str(folder))
+            self._audit(rows, table, old_load, new_load, "file_replaced")
+            shutil.rmtree(folder)
+
+    def _retire_records(self, spec: TableSpec, new_load: str) -> None:
+        new_folder = self.folder(spec.name, new_load)
+        if not any(new_folder.glob("*.parquet")):
+            return
         keys = list(spec.natural_key)
         sent = self.spark.read.parquet(str(new_folder)).select(*keys).distinct().cache()
         try:
-            found = (
-                self.spark.read.option("basePath", str(base))
-                .parquet(*(str(p) for p in earlier))
-                .select(*keys, LOAD_PARTITION)
-                .join(sent, keys, "left_semi")
-                .groupBy(LOAD_PARTITION)
-                .count()
-                .collect()
-            )
-            return sum(self._rewrite(spec, load_id, expected, sent, new_load) for load_id, expected in found)
+            for folder in self._versions(self.folder(spec.name)):
+                if folder != new_folder:
+                    self._rewrite(spec, folder, sent, new_load)
         finally:
             sent.unpersist()
 
-    def _rewrite(self, spec: TableSpec, load_id: str, expected: int, sent, new_load: str) -> int:
-        """One earlier version without the records ``sent`` again; they move to the audit table."""
-        folder = self.folder(spec.name, load_id)
+    def _rewrite(self, spec: TableSpec, folder: Path, sent, new_load: str) -> None:
+        """One earlier version without the records ``sent`` again; they move to the audit table.
+        The version is swapped whole (``_finish_swaps`` completes a swap a stop interrupted)."""
         keys = list(spec.natural_key)
         rows = self.spark.read.parquet(str(folder))
-        total = rows.count()
-        self._audit(rows.join(sent, keys, "left_semi"), spec.name, load_id, new_load, "same_natural_key")
-        rewritten = folder.parent / f".rewrite-{folder.name}"
+        again = rows.join(sent, keys, "left_semi").select(*rows.columns)
+        if not again.take(1):
+            return
+        load_id = unescape(folder.name)
+        self._audit(again, spec.name, load_id, new_load, "same_natural_key")
+        total, moved = rows.count(), again.count()
+        rewritten = folder.parent / f"{REWRITE}{folder.name}"
         rows.join(sent, keys, "left_anti").select(*rows.columns).write.mode("overwrite").parquet(
             str(rewritten)
         )
-        kept = self.spark.read.parquet(str(rewritten)).count()
-        if total - kept != expected:  # the same check as DuckDB's move
+        kept = sum(pq.ParquetFile(f).metadata.num_rows for f in rewritten.glob("*.parquet"))
+        if kept + moved != total:  # the same check as DuckDB's move
             shutil.rmtree(rewritten)
-            raise RuntimeError(f"superseding rows of {spec.name}: found {expected}, removed {total - kept}")
-        retired = folder.parent / f".retired-{folder.name}"
+            raise EngineFailure(f"superseding rows of {spec.name}: {total} rows, {moved} moved, {kept} kept")
+        retired = folder.parent / f"{RETIRED}{folder.name}"
         folder.rename(retired)
         rewritten.rename(folder)
         shutil.rmtree(retired)
-        return expected
 
     def _audit(self, rows, table: str, load_id: str, by: str, reason: str) -> None:
+        """Rows kept for audit only, in a folder per (version, newer version): written again,
+        not twice, when a stopped run's promise is kept."""
         from pyspark.sql import functions as F
 
         audited = rows.select(
@@ -349,12 +513,14 @@ class SparkRows(DuckDBRows):
             F.lit(reason).alias(SUPERSEDED_AUDIT[1]),
             F.current_timestamp().alias(SUPERSEDED_AUDIT[2]),
         )
-        audited.write.mode("append").parquet(str(self.folder(f"{table}_superseded", load_id)))
+        target = self.folder(f"{table}_superseded", load_id) / f"by={partition_name(by).split('=', 1)[1]}"
+        audited.write.mode("overwrite").parquet(str(target))
 
     @staticmethod
     def _versions(base: Path) -> list[Path]:
+        """The table's version folders (a table without versions has only ``NO_VERSION``)."""
         return (
-            sorted(p for p in base.iterdir() if p.name.startswith(f"{LOAD_PARTITION}="))
+            sorted(p for p in base.iterdir() if p.name.startswith(f"{LOAD_PARTITION}=") and p.name != EMPTY)
             if base.exists()
             else []
         )

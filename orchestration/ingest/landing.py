@@ -136,6 +136,12 @@ class DuckDBRows:
                 "run with that engine, or with a new warehouse"
             )
 
+    def settle(self, con) -> None:
+        """After a file's transaction: nothing left to do when DuckDB holds the rows."""
+
+    def end_table(self, con, spec: TableSpec) -> None:
+        """After a table's files: nothing left to do when DuckDB holds the rows."""
+
     def table_rows(self, con, table: str) -> int:
         """Rows in use in ``raw.<table>``."""
         return con.execute(f"select count(*) from {RAW_SCHEMA}.{table}").fetchone()[0]
@@ -157,10 +163,12 @@ def load_file(
     Every failure is a ``LandingError`` of one line naming the file, in our words:
     engine messages can quote rows, so none is passed on (nor chained).
     """
-    return plainly(name, _load_file, con, path, name, spec, run_id, rows)
+    load = plainly(name, _load_file, con, path, name, spec, run_id, rows)
+    plainly(name, rows.settle, con)  # what the file's commit promised the rows' engine
+    return load
 
 
-def plainly(name: str, load: Callable[..., FileLoad], *args: Any) -> FileLoad:
+def plainly(name: str, load: Callable[..., Any], *args: Any) -> Any:
     """``load(*args)``, its failures turned into one plain ``LandingError`` naming the file."""
     try:
         return load(*args)
@@ -318,11 +326,14 @@ def load_table(
     except LandingError as error:
         failure = error
     else:
-        with engine_settings(con, checkpoint_threshold=BATCH_CHECKPOINT_THRESHOLD):
-            return [
+        # In UTC: a Parquet timestamp with a time zone is a day of UTC, whatever the host's zone.
+        with engine_settings(con, checkpoint_threshold=BATCH_CHECKPOINT_THRESHOLD, TimeZone="UTC"):
+            loads = [
                 load_file(con, path, path.relative_to(landing_dir).as_posix(), spec, run_id, rows)
                 for path in files
             ]
+            plainly(f"raw.{spec.name}", rows.end_table, con, spec)
+            return loads
     raise _alone(failure)
 
 

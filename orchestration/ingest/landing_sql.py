@@ -66,6 +66,25 @@ class Dialect:
     def whole_number(self, value: str) -> str:
         return f"isfinite({value}::double) and {value} = trunc({value}) and abs({value}) < 1e15"
 
+    def number_text(self, value: str, engine_type: str) -> str:
+        """A number that is no whole number as text (a float as its shortest digits)."""
+        return f"cast({value} as varchar)"
+
+    def text_of(self, value: str, engine_type: str) -> str:
+        """Any other value as text (a timestamp with a time zone in UTC, as ``+00``)."""
+        return f"cast({value} as varchar)"
+
+    def trim(self, sql: str) -> str:
+        """Spaces off both ends: ASCII and every other Unicode space separator."""
+        return f"trim({sql})"
+
+
+ZONED_TIMESTAMP = "TIMESTAMP WITH TIME ZONE"
+# Java regular expressions for the Spark dialect.
+JAVA_FULL_MATCH = r"\A(?:{pattern})\z"
+UNICODE_SPACES_AT_ENDS = r"^[ \p{Zs}]+|[ \p{Zs}]+$"
+TRAILING_ZEROS = r"([.][0-9]*?[0-9])0+$"
+
 
 class SparkDialect(Dialect):
     """Spark SQL's spelling (Spark 3.5): the same values, row for row, as DuckDB's."""
@@ -88,7 +107,8 @@ class SparkDialect(Dialect):
         return f"endswith({sql}, {self.literal(suffix)})"
 
     def full_match(self, sql: str, pattern: str) -> str:
-        return f"({sql} rlike {self.literal('^(?:' + pattern + ')$')})"
+        # \A and \z: Java's $ would also match before a final line break ("7\n").
+        return f"({sql} rlike {self.literal(JAVA_FULL_MATCH.format(pattern=pattern))})"
 
     def problem(self, reason: str, column: str) -> str:
         return f"named_struct('reason', {self.literal(reason)}, 'column', {self.literal(column)})"
@@ -101,6 +121,34 @@ class SparkDialect(Dialect):
     def whole_number(self, value: str) -> str:
         # NaN and infinities fail the bound (NaN compares above every number in Spark).
         return f"abs(cast({value} as double)) < 1e15 and {value} = floor({value})"
+
+    def number_text(self, value: str, engine_type: str) -> str:
+        # Java writes a float in exponent form below 1e-3 and from 1e7, DuckDB (like Python)
+        # below 1e-4 and from 1e16: in between, the same digits written out, as DuckDB has them.
+        text = f"cast({value} as string)"
+        if engine_type.upper().startswith("DECIMAL("):
+            # Written out with its scale's places, as DuckDB does (Java would write 1E-8).
+            scale = int(engine_type[len("DECIMAL(") : -1].split(",")[1])
+            whole = f"floor(abs({value}))"
+            digits = f"cast(cast({whole} as decimal(38, 0)) as string)"
+            if scale:
+                places = f"cast(cast((abs({value}) - {whole}) * {10**scale} as decimal(38, 0)) as string)"
+                digits = f"concat({digits}, '.', lpad({places}, {scale}, '0'))"
+            return f"concat(case when {value} < 0 then '-' else '' end, {digits})"
+        if not engine_type.upper().startswith(("FLOAT", "DOUBLE")):
+            return text
+        plain = f"cast(cast({text} as decimal(38, 20)) as string)"
+        shortest = f"regexp_replace({plain}, {self.literal(TRAILING_ZEROS)}, '$1')"
+        written_out = f"abs({value}) >= 1e-4 and abs({value}) < 1e16"
+        return f"case when {written_out} then {shortest} else {text} end"
+
+    def text_of(self, value: str, engine_type: str) -> str:
+        text = f"cast({value} as string)"  # the session runs in UTC
+        return f"concat({text}, '+00')" if engine_type == ZONED_TIMESTAMP else text
+
+    def trim(self, sql: str) -> str:
+        # DuckDB's trim removes every Unicode space separator; Spark's only the ASCII space.
+        return f"regexp_replace({sql}, {self.literal(UNICODE_SPACES_AT_ENDS)}, '')"
 
 
 DUCKDB = Dialect()
@@ -139,15 +187,16 @@ class Source:
             # where an integer is required.
             whole = self.dialect.whole_number(value)
             integer = f"cast(cast({value} as {self.dialect.wide_integer}) as {text})"
-            return f"case when {whole} then {integer} else cast({value} as {text}) end"
-        return f"cast({value} as {text})"
+            fraction = self.dialect.number_text(value, self.engine_type)
+            return f"case when {whole} then {integer} else {fraction} end"
+        return self.dialect.text_of(value, self.engine_type)
 
 
 def _text(sql: str, dialect: Dialect = DUCKDB) -> str:
     # Same as nullif(trim(v), ''), but only values with a space at either end pay for the
     # trim (which only removes spaces): this runs on every value of every row.
     padded = f"{dialect.starts_with(sql, ' ')} or {dialect.ends_with(sql, ' ')}"
-    return f"case when {sql} = '' then null when {padded} then nullif(trim({sql}), '') else {sql} end"
+    return f"case when {sql} = '' then null when {padded} then nullif({dialect.trim(sql)}, '') else {sql} end"
 
 
 def typed_text(column: Column, sql: str, dialect: Dialect = DUCKDB) -> str:
