@@ -144,6 +144,8 @@ def first_delivery(landing: Path, scratch: Path) -> None:
         }.items()
     }
     pq.write_table(pa.table({**two, "score": tiny}), landing / "pain_score" / "tiny.parquet")
+    no_rows = {name: pa.array([], pa.string()) for name in PAIN_HEADER.split(",")}
+    pq.write_table(pa.table(no_rows), landing / "pain_score" / "no_rows.parquet")
     claims = [row for row, _, _ in BAD_CLAIM_ROWS] + [
         "C2,1,P2,UHC,2024-01-05,99213",
         "C3,1,P3,Aetna,2024-01-09,22612",

@@ -17,9 +17,12 @@ rows); the rows themselves are Spark's. ``SparkRows``:
   (``<table>/_load_id=<id>``): the tables the dbt-spark sources read. Rows that a newer
   version replaces move, never deleted, to ``<table>_superseded``, as in DuckDB.
 
-A folder is written before the DuckDB transaction that records its version commits; a
-folder no committed version owns (a run stopped in between) is removed when its table is
-next loaded. Versions loaded by the DuckDB engine earlier are handed over as Parquet then.
+A new version's folder is written before the DuckDB transaction that records it; a folder
+no committed version owns (a run stopped in between) is removed when its table is next
+loaded. Rows a newer version supersedes move only after that transaction commits, from
+promises it recorded (``raw.spark_pending``): a stopped run's promises are kept first thing
+by the next load, each step can be done again, and a version is swapped whole. Versions the
+DuckDB engine loaded earlier are handed over as Parquet.
 """
 
 from __future__ import annotations
@@ -257,7 +260,10 @@ class SparkRows(DuckDBRows):
                 # Spark takes one line end for a whole file and turns a quoted CRLF into LF:
                 # a file with carriage returns is read from a copy with LF record ends.
                 lines = self._scratch / "lines.csv"
-                write_lf_copy(readable, lines, width)
+                try:
+                    write_lf_copy(readable, lines, width)
+                except csv.Error:  # its text can quote a row: not passed on
+                    raise EngineFailure("its records could not be rewritten with LF line ends") from None
                 readable = lines
             records, unreadable = scan.records, [_unreadable_row(path, bad) for bad in scan.bad]
             frame = self._csv_frame(readable, width)
@@ -316,7 +322,7 @@ class SparkRows(DuckDBRows):
         from pyspark import StorageLevel
         from pyspark.sql import functions as F
 
-        if frame.rdd.getNumPartitions() != 1:  # record numbers rest on it
+        if frame.rdd.getNumPartitions() > 1:  # record numbers rest on one partition per file
             raise EngineFailure("Spark split the file")
         frame.createOrReplaceTempView("_landing")
         sources = {
