@@ -385,3 +385,16 @@ def test_a_version_swap_a_stop_interrupted_is_undone_or_finished(spark_warehouse
     (base / ".rewrite-_load_id=c").mkdir()  # stopped while writing
     spark_landing._finish_swaps(base)
     assert sorted(p.name for p in base.iterdir()) == ["_load_id=a", "_load_id=b"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(f"{PAIN_HEADER}\n{GOOD}\n", False), (f"{PAIN_HEADER}\r\n{GOOD}\r\n", True),
+     (f'{PAIN_HEADER}\n"P\r\n1",2024-01-05,back,NRS,7,10\n', True), (f'{PAIN_HEADER}\n"P"x,1\n', False)],
+    ids=["lf", "crlf", "quoted_crlf", "slow_path"],
+)  # fmt: skip
+def test_the_scan_notes_carriage_returns_for_spark(tmp_path, text, expected):
+    from orchestration.ingest.landing_csv import scan_csv
+
+    path = write(tmp_path, "pain_score", "p.csv", text)
+    assert scan_csv(path, "p.csv").carriage_returns is expected

@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from orchestration.ingest.landing import DuckDBRows
-from orchestration.ingest.landing_csv import CHUNK_BYTES, MAX_RECORD_BYTES, scan_csv, write_readable_copy
+from orchestration.ingest.landing_csv import MAX_RECORD_BYTES, scan_csv, write_readable_copy
 from orchestration.ingest.landing_files import EngineFailure
 from orchestration.ingest.landing_read import _safe_link, _unreadable_row, is_csv
 from orchestration.ingest.landing_spec import TABLES, LandingError, TableSpec
@@ -160,11 +160,6 @@ def hand_over(con, root: Path, spec: TableSpec) -> None:
             raise
 
 
-def has_carriage_return(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return any(b"\r" in block for block in iter(lambda: handle.read(CHUNK_BYTES), b""))
-
-
 def write_lf_copy(readable: Path, target: Path, width: int) -> None:
     """``readable`` (every record readable by the dialect) with LF record ends and a header of
     ``width`` columns: the values, quoted line breaks included, as they are; blank lines dropped
@@ -213,7 +208,6 @@ class SparkRows(DuckDBRows):
     def begin_table(self, con, spec: TableSpec) -> None:
         """Finishes what a stopped run left (folder changes its commit promised), hands over
         versions DuckDB holds, and removes folders no committed version owns."""
-        ensure_pending(con)
         base = self.folder(spec.name)
         base.mkdir(mode=0o700, parents=True, exist_ok=True)
         _finish_swaps(base)
@@ -256,7 +250,7 @@ class SparkRows(DuckDBRows):
             else:
                 readable = self._scratch / "repaired.csv"
                 write_readable_copy(path, scan, readable)
-            if has_carriage_return(readable):
+            if scan.carriage_returns:
                 # Spark takes one line end for a whole file and turns a quoted CRLF into LF:
                 # a file with carriage returns is read from a copy with LF record ends.
                 lines = self._scratch / "lines.csv"
@@ -490,11 +484,11 @@ class SparkRows(DuckDBRows):
         keys = list(spec.natural_key)
         rows = self.spark.read.parquet(str(folder))
         again = rows.join(sent, keys, "left_semi").select(*rows.columns)
-        if not again.take(1):
+        moved = again.count()
+        if not moved:
             return
-        load_id = unescape(folder.name)
-        self._audit(again, spec.name, load_id, new_load, "same_natural_key")
-        total, moved = rows.count(), again.count()
+        self._audit(again, spec.name, unescape(folder.name), new_load, "same_natural_key")
+        total = rows.count()
         rewritten = folder.parent / f"{REWRITE}{folder.name}"
         rows.join(sent, keys, "left_anti").select(*rows.columns).write.mode("overwrite").parquet(
             str(rewritten)

@@ -91,6 +91,8 @@ class DuckDBRows:
     engine's ``SparkRows`` (``engines.spark_landing``) types and stores in Spark.
     """
 
+    held_by: str | None = None  # the engine recorded in raw.load_history.rows_held_by
+
     def type_file(self, con, path: Path, name: str, names, spec: TableSpec, headers, scratch: Path):
         """(independent record count, unreadable records); the typed rows wait in ``_typed``."""
         return type_file(con, path, name, names, spec, headers, scratch)
@@ -124,8 +126,6 @@ class DuckDBRows:
 
     def supersede_records(self, con, spec: TableSpec, new_load: str) -> int:
         return supersede_records(con, spec, new_load)
-
-    held_by: str | None = None  # recorded in raw.load_history.rows_held_by
 
     def begin_table(self, con, spec: TableSpec) -> None:
         """Before a table's files: its versions in use must be held here."""

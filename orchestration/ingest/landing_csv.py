@@ -57,6 +57,7 @@ class CsvScan:
     data_start: int  # offset of the byte after the header's newline
     records: int = 0
     bad: list[BadRecord] = field(default_factory=list)
+    carriage_returns: bool = False  # any CR after the header (CRLF line ends or inside values)
 
     @property
     def engine_can_read_original(self) -> bool:
@@ -115,10 +116,32 @@ def scan_csv(path: Path, name: str) -> CsvScan:
 
 def _scan(path: Path, name: str, names: list[str], header_line: int, data_start: int, batches) -> CsvScan:
     scan = CsvScan(names, header_line, data_start)
-    with path.open("rb") as handle:
+    with path.open("rb") as raw:
+        handle = _Watched(raw)
         for batch in batches(handle, name, data_start, header_line + 1):
             _classify(scan, name, len(names), *batch)
+    scan.carriage_returns = handle.carriage_returns
     return scan
+
+
+class _Watched:
+    """A file read by the scan, noting whether any byte read was a carriage return."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle, self.carriage_returns = handle, False
+
+    def seek(self, offset: int) -> int:
+        return self._handle.seek(offset)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._note(self._handle.read(size))
+
+    def __iter__(self) -> Iterator[bytes]:
+        return (self._note(line) for line in self._handle)
+
+    def _note(self, data: bytes) -> bytes:
+        self.carriage_returns = self.carriage_returns or b"\r" in data
+        return data
 
 
 def _classify(scan: CsvScan, name: str, width: int, starts, ends, fields, lines, flags, blank) -> None:

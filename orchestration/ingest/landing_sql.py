@@ -38,7 +38,6 @@ TYPED = "_typed"
 class Dialect:
     """DuckDB's spelling of the expressions that differ between engines."""
 
-    name = "duckdb"
     types = SQL_TYPES
     wide_integer = "hugeint"
 
@@ -66,12 +65,9 @@ class Dialect:
     def whole_number(self, value: str) -> str:
         return f"isfinite({value}::double) and {value} = trunc({value}) and abs({value}) < 1e15"
 
-    def number_text(self, value: str, engine_type: str) -> str:
-        """A number that is no whole number as text (a float as its shortest digits)."""
-        return f"cast({value} as varchar)"
-
     def text_of(self, value: str, engine_type: str) -> str:
-        """Any other value as text (a timestamp with a time zone in UTC, as ``+00``)."""
+        """A value of the engine's ``engine_type`` as DuckDB writes it: a float as its shortest
+        digits, a decimal with its scale's places, a zoned timestamp in UTC as ``+00``."""
         return f"cast({value} as varchar)"
 
     def trim(self, sql: str) -> str:
@@ -89,7 +85,6 @@ TRAILING_ZEROS = r"([.][0-9]*?[0-9])0+$"
 class SparkDialect(Dialect):
     """Spark SQL's spelling (Spark 3.5): the same values, row for row, as DuckDB's."""
 
-    name = "spark"
     types = {"text": "string", "date": "date", "integer": "int", "decimal": "decimal(18, 6)"}
     wide_integer = "decimal(38, 0)"
 
@@ -122,10 +117,10 @@ class SparkDialect(Dialect):
         # NaN and infinities fail the bound (NaN compares above every number in Spark).
         return f"abs(cast({value} as double)) < 1e15 and {value} = floor({value})"
 
-    def number_text(self, value: str, engine_type: str) -> str:
-        # Java writes a float in exponent form below 1e-3 and from 1e7, DuckDB (like Python)
-        # below 1e-4 and from 1e16: in between, the same digits written out, as DuckDB has them.
-        text = f"cast({value} as string)"
+    def text_of(self, value: str, engine_type: str) -> str:
+        text = f"cast({value} as string)"  # the session runs in UTC
+        if engine_type == ZONED_TIMESTAMP:
+            return f"concat({text}, '+00')"
         if engine_type.upper().startswith("DECIMAL("):
             # Written out with its scale's places, as DuckDB does (Java would write 1E-8).
             scale = int(engine_type[len("DECIMAL(") : -1].split(",")[1])
@@ -137,14 +132,12 @@ class SparkDialect(Dialect):
             return f"concat(case when {value} < 0 then '-' else '' end, {digits})"
         if not engine_type.upper().startswith(("FLOAT", "DOUBLE")):
             return text
+        # Java writes a float in exponent form below 1e-3 and from 1e7, DuckDB (like Python)
+        # below 1e-4 and from 1e16: in between, the same digits written out, as DuckDB has them.
         plain = f"cast(cast({text} as decimal(38, 20)) as string)"
         shortest = f"regexp_replace({plain}, {self.literal(TRAILING_ZEROS)}, '$1')"
         written_out = f"abs({value}) >= 1e-4 and abs({value}) < 1e16"
         return f"case when {written_out} then {shortest} else {text} end"
-
-    def text_of(self, value: str, engine_type: str) -> str:
-        text = f"cast({value} as string)"  # the session runs in UTC
-        return f"concat({text}, '+00')" if engine_type == ZONED_TIMESTAMP else text
 
     def trim(self, sql: str) -> str:
         # DuckDB's trim removes every Unicode space separator; Spark's only the ASCII space.
@@ -187,7 +180,7 @@ class Source:
             # where an integer is required.
             whole = self.dialect.whole_number(value)
             integer = f"cast(cast({value} as {self.dialect.wide_integer}) as {text})"
-            fraction = self.dialect.number_text(value, self.engine_type)
+            fraction = self.dialect.text_of(value, self.engine_type)
             return f"case when {whole} then {integer} else {fraction} end"
         return self.dialect.text_of(value, self.engine_type)
 
