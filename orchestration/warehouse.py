@@ -14,18 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import dagster as dg
 import duckdb
 import pandas as pd
 
 # Bounded so that a large warehouse spills to disk instead of exhausting memory.
 DUCKDB_MEMORY_LIMIT = "2GB"
 DBT_THREADS = 4
-
-
-def relation_key(schema: str, table: str) -> dg.AssetKey:
-    """The asset key of a table: its schema and name (dagster-dbt's default for models)."""
-    return dg.AssetKey([schema, table])
 
 
 class Warehouse(Protocol):

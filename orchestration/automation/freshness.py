@@ -14,12 +14,11 @@ from datetime import timedelta
 
 import dagster as dg
 
+from orchestration.asset_keys import FEEDS_KEY, relation_key
 from orchestration.ingest.landing import RAW_SCHEMA, TABLES
-from orchestration.warehouse import relation_key
 
 ENV_FRESHNESS_HOURS = "G2139_FRESHNESS_HOURS"
 DEFAULT_FRESHNESS_HOURS = 26
-FEEDS_KEY = dg.AssetKey(["feeds", "payer_feeds"])
 
 
 def freshness_window() -> timedelta:

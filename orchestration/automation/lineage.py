@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from orchestration.asset_keys import relation_key
 from orchestration.ingest.landing import RAW_SCHEMA, TABLES
-from orchestration.warehouse import relation_key
 
 OWNER = "team:g2139-data-engineering"
 PATIENT_DATA_TAG = "g2139/patient_data"

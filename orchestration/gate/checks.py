@@ -17,12 +17,13 @@ import pandas as pd
 from expectations import episodes as episode_suite
 from expectations import load_accounting as accounting_suite
 from expectations import measure_summary as summary_suite
+from orchestration.asset_keys import relation_key
 from orchestration.gate.docs import prune_runs
 from orchestration.gate.formats import reporting_formats
 from orchestration.gate.validation import GateResult, SuiteInput, results_dir_for, validate
 from orchestration.resources import G2139Settings
 from orchestration.rules import Rules, load_rules
-from orchestration.warehouse import Warehouse, relation_key
+from orchestration.warehouse import Warehouse
 
 MARTS = "marts"
 EPISODES_KEY = relation_key(MARTS, "episodes")

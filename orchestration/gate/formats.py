@@ -9,10 +9,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.asset_keys import relation_key
 from orchestration.reporting import absolute_path_failures, reporting_failures
 from orchestration.reporting.from_marts import mart_rows, reporting_files
 from orchestration.resources import G2139Settings, RunSettings
-from orchestration.warehouse import relation_key
 
 SUMMARY_KEY = relation_key("marts", "measure_summary")
 DEFINITION_KEY = relation_key("marts", "measure_definition")

@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from orchestration.asset_keys import relation_key
 from orchestration.ingest.fhir_assets import build_fhir_ingest_asset
 from orchestration.ingest.landing import (
     DUCKDB_ROWS,
@@ -20,7 +21,6 @@ from orchestration.ingest.landing import (
     summarize,
 )
 from orchestration.resources import G2139Settings
-from orchestration.warehouse import relation_key
 
 INGEST_GROUP = "ingest"
 

@@ -15,15 +15,14 @@ from pathlib import Path
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from orchestration.asset_keys import FEEDS_KEY, relation_key
 from orchestration.automation.partitions import performance_year_partitions
 from orchestration.publish.feeds import write_feeds
 from orchestration.publish.release import Release, write_release
 from orchestration.reporting.from_marts import REPORT, report_page, reporting_files
 from orchestration.resources import G2139Settings
 from orchestration.rules import load_rules
-from orchestration.warehouse import relation_key
 
-FEEDS_KEY = dg.AssetKey(["feeds", "payer_feeds"])
 MART_INPUTS = (
     "episodes",
     "measure_summary",

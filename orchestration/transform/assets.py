@@ -12,6 +12,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import dbt_assets
 
+from orchestration.asset_keys import FEEDS_KEY
 from orchestration.automation.partitions import performance_year_partitions
 from orchestration.resources import G2139Settings
 from orchestration.transform.project import (
@@ -35,7 +36,6 @@ from orchestration.warehouse import Warehouse
 from orchestration.warmup import warm_up
 
 DBT_STEP = "measure_dbt_assets"
-FEEDS_KEY = dg.AssetKey(["feeds", "payer_feeds"])
 DECISION_KEY = "g2139/build_decision"
 
 

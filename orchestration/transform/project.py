@@ -16,8 +16,9 @@ import yaml
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
 from packaging import version
 
+from orchestration.asset_keys import relation_key
 from orchestration.resources import DBT_PROJECT_DIR, RunSettings
-from orchestration.warehouse import Warehouse, relation_key
+from orchestration.warehouse import Warehouse
 
 # One cached project for the code location. Its manifest is produced by `dbt parse`
 # in setup (and by `g2139 run` when missing), never committed.
