@@ -104,7 +104,7 @@ def _percent(rate) -> str:
 def _payer_rows(settings: RunSettings) -> list[tuple]:
     """Per canonical payer, then all payers: episodes of both strata and the performance rate
     of each stratum and overall (the mart's rows; nothing recomputed here)."""
-    rows = settings.warehouse_engine().rows(
+    rows = settings.duckdb_warehouse().rows(
         "select level_id, stratum, episodes, performance_rate from marts.measure_summary "
         "where level in ('payer', 'all_payers') order by level = 'all_payers', level_id"
     )

@@ -16,13 +16,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import dagster as dg
 import yaml
 from pydantic import PrivateAttr
 
-from orchestration.warehouse import DuckDBWarehouse, Warehouse
+from orchestration.warehouse import DuckDBWarehouse
 
 ENV_LANDING = "G2139_LANDING_DIR"
 ENV_OUTPUT = "G2139_OUTPUT_DIR"
@@ -30,7 +30,8 @@ ENV_WAREHOUSE = "G2139_WAREHOUSE"
 ENV_AS_OF = "G2139_AS_OF"
 ENV_PERFORMANCE_YEAR = "G2139_PERFORMANCE_YEAR"
 ENV_ENGINE = "G2139_ENGINE"
-# duckdb: everything in one DuckDB file. spark: dbt builds the measure on Spark (engines/spark.py).
+# The `engine` setting. duckdb: everything in one DuckDB file. spark: Spark holds the loaded
+# rows and dbt builds the measure on it (engines/spark.py). Its resources: definitions.py.
 ENGINES = ("duckdb", "spark")
 
 # The dbt project ships with the code; its manifest is built in setup (`dbt parse`).
@@ -88,11 +89,8 @@ class RunSettings:
             "performance_year": self.performance_year,
         }
 
-    def warehouse_engine(self) -> Warehouse:
-        if self.engine == "spark":
-            from orchestration.engines.spark import SparkWarehouse
-
-            return SparkWarehouse(self.warehouse)
+    def duckdb_warehouse(self) -> DuckDBWarehouse:
+        """The DuckDB file every stage reads and writes, on either engine."""
         return DuckDBWarehouse(self.warehouse)
 
 
@@ -176,7 +174,7 @@ class G2139Settings(dg.ConfigurableResource):
     as_of: str | None = None
     performance_year: int | None = None
     vars: dict[str, str] = {}
-    engine_name: str | None = None  # duckdb | spark (G2139_ENGINE)
+    engine: str | None = None  # duckdb | spark (G2139_ENGINE)
 
     _run: RunSettings | None = PrivateAttr(default=None)
 
@@ -190,7 +188,7 @@ class G2139Settings(dg.ConfigurableResource):
             as_of=settings.as_of_date.isoformat(),
             performance_year=settings.performance_year,
             vars={name: json.dumps(value) for name, value in settings.var_overrides.items()},
-            engine_name=settings.engine,
+            engine=settings.engine,
         )
 
     def resolve(self) -> RunSettings:
@@ -201,7 +199,7 @@ class G2139Settings(dg.ConfigurableResource):
             as_of=self.as_of,
             performance_year=self.performance_year,
             var_overrides=parse_var_overrides(f"{k}={v}" for k, v in self.vars.items()),
-            engine=self.engine_name,
+            engine=self.engine,
         )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
@@ -229,5 +227,26 @@ class G2139Settings(dg.ConfigurableResource):
         return self._run
 
     @property
-    def engine(self) -> Warehouse:
-        return self.run.warehouse_engine()
+    def duckdb_warehouse(self) -> DuckDBWarehouse:
+        return self.run.duckdb_warehouse()
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class EngineChoice(Generic[T]):
+    """A stage's resource, one per engine: the run's ``engine`` setting picks it.
+
+    Which engine has which resources is wired in ``definitions.py`` (as projects wire their
+    resources per deployment); a stage asks ``for_run`` and never names an engine itself.
+    """
+
+    choices: Mapping[str, T]
+
+    def __post_init__(self) -> None:
+        if set(self.choices) != set(ENGINES):
+            raise SettingsError(f"resources for engines {sorted(self.choices)}, not {list(ENGINES)}")
+
+    def for_run(self, settings: RunSettings) -> T:
+        return self.choices[settings.engine]

@@ -1,9 +1,9 @@
-"""Warehouse I/O: the engine-specific parts (connection, reading, COPY, hashing) in one place.
+"""The warehouse: the DuckDB file every stage reads and writes, whatever the engine.
 
-Stages talk to a ``Warehouse``; ``DuckDBWarehouse`` is the one engine today. Another
-engine is another class with the same methods, plus its dbt profile output.
-Assets are keyed by their relation in the warehouse (``relation_key``), which is how
-the stages name each other's outputs without importing each other.
+Stages talk to a ``Warehouse`` (connection, reading, COPY). On either engine the DuckDB
+file keeps the books, the raw tables' history and the marts the gate and publication read;
+what differs by engine is each stage's own resource (where the ingestion keeps the typed
+rows, where dbt builds), chosen in ``definitions.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import pandas as pd
 
 # Bounded so that a large warehouse spills to disk instead of exhausting memory.
 DUCKDB_MEMORY_LIMIT = "2GB"
-DBT_THREADS = 4
 
 
 class Warehouse(Protocol):
@@ -30,10 +29,6 @@ class Warehouse(Protocol):
     def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
     def copy_csv(self, sql: str, target: Path, params: Mapping[str, Any] | None = None) -> None: ...
     def execute(self, *statements: str) -> None: ...
-    def dbt_output(self) -> dict[str, Any]: ...
-    def prepare_dbt(self) -> None: ...
-    def finish_dbt(self) -> None: ...
-    def landing_rows(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -75,23 +70,3 @@ class DuckDBWarehouse:
         with self.connect() as con:
             for statement in statements:
                 con.execute(statement)
-
-    def landing_rows(self) -> Any:
-        """Where the loader types and keeps a landing file's rows when not in this file's
-        ``raw`` tables (its default): none on DuckDB."""
-        return None
-
-    def prepare_dbt(self) -> None:
-        """Before dbt builds: nothing on DuckDB (another engine hands its inputs over here)."""
-
-    def finish_dbt(self) -> None:
-        """After a successful dbt build: nothing on DuckDB (the marts are already here)."""
-
-    def dbt_output(self) -> dict[str, Any]:
-        """This warehouse as a dbt-duckdb profile output (dbt's target for the run)."""
-        return {
-            "type": "duckdb",
-            "path": str(self.location),
-            "threads": DBT_THREADS,
-            "settings": {"memory_limit": self.memory_limit},
-        }

@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 
 from orchestration.resources import DBT_PROJECT_DIR, RunSettings
-from orchestration.transform.project import dbt_executable, run_target, write_profiles
+from orchestration.transform.dbt_target import DUCKDB_TARGET
+from orchestration.transform.project import dbt_executable, write_profiles
 
 
 def run_unit_tests(settings: RunSettings, work: Path, timeout: int = 600) -> list[dict]:
@@ -17,7 +18,7 @@ def run_unit_tests(settings: RunSettings, work: Path, timeout: int = 600) -> lis
     command = [
         dbt_executable(), "test", "--select", "test_type:unit",
         "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(write_profiles(settings)), "--target", run_target(settings),
+        "--profiles-dir", str(write_profiles(settings, DUCKDB_TARGET)), "--target", DUCKDB_TARGET.name,
         "--target-path", str(work / "target"),
         "--log-path", str(work / "logs"),
         "--vars", json.dumps(settings.dbt_vars()),

@@ -6,8 +6,9 @@ import random
 
 import pytest
 
-from orchestration.ingest import landing_csv
-from orchestration.ingest.landing_csv import _fast_batches, _scan, _slow_batches
+from orchestration.ingest import landing_csv_records
+from orchestration.ingest.landing_csv import _scan
+from orchestration.ingest.landing_csv_records import fast_batches, slow_batches
 from orchestration.ingest.landing_spec import LandingError
 
 PIECES = [
@@ -64,10 +65,10 @@ def test_fast_and_slow_record_finders_agree(tmp_path, monkeypatch, seed, pieces)
     body = "".join(generator.choice(pieces) for _ in range(generator.randint(0, 60)))
     path = tmp_path / "f.csv"
     path.write_bytes(b"x,y,z\n" + body.encode("latin-1"))
-    monkeypatch.setattr(landing_csv, "CHUNK_BYTES", generator.randint(1, 9))
-    slow = _outcome(path, _slow_batches)  # reads any input, misplaced quotes included
+    monkeypatch.setattr(landing_csv_records, "CHUNK_BYTES", generator.randint(1, 9))
+    slow = _outcome(path, slow_batches)  # reads any input, misplaced quotes included
     try:
-        fast = _outcome(path, _fast_batches)
-    except landing_csv._Desync:
+        fast = _outcome(path, fast_batches)
+    except landing_csv_records.Desync:
         return  # a misplaced quote: only the slow finder reads this input (scan_csv falls back)
     assert fast == slow

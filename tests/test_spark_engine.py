@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.engines.spark import SparkDbtTarget
 from orchestration.resources import RunSettings, SettingsError, resolve_settings
 from tests.conftest import AS_OF, DEMO_SEED, settings_for, tree_digest
 from tests.dbt_unit import run_unit_tests
@@ -72,15 +73,15 @@ def test_spark_publishes_byte_identical_feeds(engine_runs):
 
 
 def test_spark_warehouse_is_private_parquet(engine_runs):
-    from orchestration.engines.spark import SparkWarehouse
+    from orchestration.engines.spark import SparkSide
 
-    warehouse = engine_runs.spark.warehouse_engine()
-    assert isinstance(warehouse, SparkWarehouse)
-    assert warehouse.spark_dir.stat().st_mode & 0o077 == 0
-    episodes = warehouse.mart_folders()["episodes"]
+    warehouse = engine_runs.spark.duckdb_warehouse()
+    side = SparkSide(warehouse)
+    assert side.spark_dir.stat().st_mode & 0o077 == 0
+    episodes = side.mart_folders()["episodes"]
     assert list(episodes.glob("*.parquet")), "marts are Parquet tables"
     # The quarantined rows' own text stays in DuckDB.
-    quarantine = warehouse.landing_parquet / "quarantine" / "*.parquet"
+    quarantine = side.spark_rows / "quarantine" / "*.parquet"
     described = warehouse.rows(f"describe select * from read_parquet('{quarantine}')")
     columns = {r["column_name"] for r in described}
     assert "reason" in columns and "raw_row" not in columns
@@ -101,7 +102,7 @@ def test_engine_setting_from_option_or_environment():
 
 def test_spark_profile_points_at_the_private_folder(tmp_path: Path):
     settings = dataclasses.replace(settings_for(tmp_path / "landing", tmp_path), engine="spark")
-    output = settings.warehouse_engine().dbt_output()
+    output = SparkDbtTarget().profile_output(settings.duckdb_warehouse())
     assert output["type"] == "spark" and output["method"] == "session"
     conf = output["server_side_parameters"]
     assert conf["spark.sql.warehouse.dir"].startswith(str(tmp_path))

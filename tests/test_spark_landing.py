@@ -23,10 +23,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.engines.spark import SparkWarehouse
-from orchestration.engines.spark_landing import LOAD_PARTITION, partition_name
+from orchestration.engines import spark_rows as spark_rows_module
+from orchestration.engines import spark_versions
+from orchestration.engines.spark import SparkRowStore, SparkSide
+from orchestration.engines.spark_dialect import SPARK
+from orchestration.engines.spark_versions import LOAD_PARTITION, partition_name
 from orchestration.ingest.landing import DUCKDB_ROWS, TABLES, LandingError, load_id_for, load_table
-from orchestration.ingest.landing_sql import SPARK
+from orchestration.warehouse import DuckDBWarehouse
 from tests.test_landing import (
     BAD_CLAIM_ROWS,
     BAD_PAIN_ROWS,
@@ -218,8 +221,13 @@ def recorded(con: duckdb.DuckDBPyConnection, root: Path | None) -> dict[str, lis
 
 
 @pytest.fixture(scope="module")
-def spark_warehouse(tmp_path_factory) -> SparkWarehouse:
-    return SparkWarehouse(tmp_path_factory.mktemp("spark_landing") / "warehouse.duckdb")
+def spark_warehouse(tmp_path_factory) -> SparkSide:
+    return SparkSide(DuckDBWarehouse(tmp_path_factory.mktemp("spark_landing") / "warehouse.duckdb"))
+
+
+def opened_rows(side: SparkSide):
+    """The ingest stage's rows on Spark, as the run's row store opens them."""
+    return SparkRowStore().open(side.warehouse)
 
 
 @pytest.fixture(scope="module")
@@ -228,9 +236,9 @@ def deliveries(tmp_path_factory, spark_warehouse):
     landing = tmp_path_factory.mktemp("hostile") / "landing"
     first_delivery(landing, tmp_path_factory.mktemp("native_cases"))
     duck = duckdb.connect(str(tmp_path_factory.mktemp("duckdb_landing") / "warehouse.duckdb"))
-    rows = spark_warehouse.landing_rows()
+    rows = opened_rows(spark_warehouse)
     outcomes = []
-    with spark_warehouse.connect() as spark_con:
+    with spark_warehouse.warehouse.connect() as spark_con:
         for run, deliver in (("run-1", None), ("run-2", second_delivery)):
             if deliver is not None:
                 deliver(landing)
@@ -281,7 +289,7 @@ def test_the_deliveries_cover_every_kind_of_outcome(deliveries):
 
 def test_each_loaded_version_is_one_private_parquet_folder(deliveries, spark_warehouse):
     _, spark = deliveries[1]
-    root = spark_warehouse.landing_parquet
+    root = spark_warehouse.spark_rows
     in_use = {(r[0], r[12]) for r in spark["history"] if r[8] == "loaded" and r[10] is None}
     folders = {(t, p.name) for t in TABLES for p in (root / t).iterdir()}
     assert folders == {(t, partition_name(load_id)) for t, load_id in in_use}
@@ -292,13 +300,13 @@ def test_each_loaded_version_is_one_private_parquet_folder(deliveries, spark_war
 def test_a_folder_no_committed_version_owns_is_removed_before_the_next_load(
     deliveries, spark_warehouse, tmp_path
 ):
-    root = spark_warehouse.landing_parquet
+    root = spark_warehouse.spark_rows
     orphan = root / "eligibility" / partition_name("stopped-run:0:0")
     shutil.copytree(next((root / "eligibility").iterdir()), orphan)
     empty = tmp_path / "landing"
     (empty / "eligibility").mkdir(parents=True)
-    with spark_warehouse.connect() as con:
-        assert load_table(con, empty, TABLES["eligibility"], "run-3", spark_warehouse.landing_rows()) == []
+    with spark_warehouse.warehouse.connect() as con:
+        assert load_table(con, empty, TABLES["eligibility"], "run-3", opened_rows(spark_warehouse)) == []
     assert not orphan.exists()
     assert list((root / "eligibility").iterdir()), "the committed versions stay"
 
@@ -306,11 +314,11 @@ def test_a_folder_no_committed_version_owns_is_removed_before_the_next_load(
 def test_a_warehouse_loaded_by_duckdb_hands_its_versions_over_to_spark(tmp_path):
     landing = tmp_path / "landing"
     write(landing, "pain_score", "p.csv", f"{SCORED_HEADER}\nA1,P1,2024-01-05,back,NRS,7,10\n")
-    warehouse = SparkWarehouse(tmp_path / "warehouse.duckdb")
-    with warehouse.connect() as con:
+    warehouse = SparkSide(DuckDBWarehouse(tmp_path / "warehouse.duckdb"))
+    with warehouse.warehouse.connect() as con:
         [load] = load_table(con, landing, TABLES["pain_score"], "run-1")
         before = con.execute("select * exclude (_load_id) from raw.pain_score").fetchall()
-        rows = warehouse.landing_rows()
+        rows = opened_rows(warehouse)
         [again] = load_table(con, landing, TABLES["pain_score"], "run-2", rows)
         assert again.status == "duplicate"
         assert con.execute("select count(*) from raw.pain_score").fetchone()[0] == 0
@@ -325,12 +333,15 @@ def test_a_warehouse_loaded_by_duckdb_hands_its_versions_over_to_spark(tmp_path)
 def test_rows_held_by_spark_are_not_silently_missing_under_duckdb(deliveries, spark_warehouse, tmp_path):
     landing = tmp_path / "landing"
     (landing / "pain_score").mkdir(parents=True)
-    with spark_warehouse.connect() as con, pytest.raises(LandingError, match="loaded by the spark engine"):
+    with (
+        spark_warehouse.warehouse.connect() as con,
+        pytest.raises(LandingError, match="loaded by the spark engine"),
+    ):
         load_table(con, landing, TABLES["pain_score"], "run-4", DUCKDB_ROWS)
 
 
 def test_partition_folders_are_named_as_spark_names_them(spark_warehouse, tmp_path):
-    rows = spark_warehouse.landing_rows()
+    rows = opened_rows(spark_warehouse)
     load_id = "run:ab:cd/ef=g%h"
     frame = rows.spark.createDataFrame([(1, load_id)], f"x int, {LOAD_PARTITION} string")
     frame.write.partitionBy(LOAD_PARTITION).parquet(str(tmp_path / "t"))
@@ -344,8 +355,6 @@ def test_the_spark_dialect_quotes_with_backticks():
 def test_folder_changes_a_stopped_run_promised_are_made_by_the_next_load(
     spark_warehouse, tmp_path, monkeypatch
 ):
-    from orchestration.engines import spark_landing
-
     landing = tmp_path / "landing"
     write(
         landing,
@@ -353,18 +362,18 @@ def test_folder_changes_a_stopped_run_promised_are_made_by_the_next_load(
         "s1.csv",
         f"{SCORED_HEADER}\nA1,P1,2024-01-05,back,NRS,7,10\nA2,P2,2024-01-05,back,NRS,6,10\n",
     )
-    rows = spark_landing.SparkRows(spark_warehouse.landing_rows().spark, tmp_path / "spark_landing")
+    rows = spark_rows_module.SparkRows(opened_rows(spark_warehouse).spark, tmp_path / "spark_landing")
     spec = TABLES["pain_score"]
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         load_table(con, landing, spec, "run-1", rows)
         write(landing, "pain_score", "s2.csv", f"{SCORED_HEADER}\nA2,P2,2024-02-05,back,NRS,5,10\n")
         with monkeypatch.context() as stopped:  # the run stops right after the file's commit
-            stopped.setattr(spark_landing.SparkRows, "settle", lambda self, con: None)
+            stopped.setattr(spark_rows_module.SparkRows, "settle", lambda self, con: None)
             _, second = load_table(con, landing, spec, "run-2", rows)
-        assert second.rows_superseded == 1 and spark_landing.pending_promises(con) == 1
+        assert second.rows_superseded == 1 and spark_versions.pending_promises(con) == 1
         assert len(con.execute(f"select * from {spark_rows(rows.root, 'pain_score')}").fetchall()) == 3
         load_table(con, landing, spec, "run-3", rows)
-        assert spark_landing.pending_promises(con) == 0
+        assert spark_versions.pending_promises(con) == 0
         current = con.execute(
             f"select assessment_id, score from {spark_rows(rows.root, 'pain_score')} order by 1"
         )
@@ -376,14 +385,12 @@ def test_folder_changes_a_stopped_run_promised_are_made_by_the_next_load(
 
 
 def test_a_version_swap_a_stop_interrupted_is_undone_or_finished(spark_warehouse, tmp_path):
-    from orchestration.engines import spark_landing
-
     base = tmp_path / "pain_score"
     (base / ".retired-_load_id=a").mkdir(parents=True)  # stopped between the two renames
     (base / ".retired-_load_id=b").mkdir()  # stopped before the old folder was removed
     (base / "_load_id=b").mkdir()
     (base / ".rewrite-_load_id=c").mkdir()  # stopped while writing
-    spark_landing._finish_swaps(base)
+    spark_versions.finish_swaps(base)
     assert sorted(p.name for p in base.iterdir()) == ["_load_id=a", "_load_id=b"]
 
 

@@ -1,5 +1,7 @@
 """The shape of the code location, read from the source: four sibling stages, none importing
-another; shared modules import no stage; `definitions` only wires; publish reads marts only."""
+another; shared modules import no stage; the engines depend on stages' public names only and
+only `definitions` chooses them; no import cycle anywhere; `definitions` only wires; publish
+reads marts only; no code file over 400 lines."""
 
 from __future__ import annotations
 
@@ -9,9 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.import_graph import find_cycle, import_graph
+
 PACKAGE = Path(__file__).resolve().parent.parent / "orchestration"
 STAGES = ("ingest", "transform", "gate", "publish")
-SHARED = ("resources", "rules", "warehouse")
+SHARED = ("resources", "rules", "warehouse", "asset_keys")
+ROOT = PACKAGE.parent
+CODE_FOLDERS = ("orchestration", "expectations", "bench", "demo")
+MAX_LINES = 400
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -59,7 +66,7 @@ def test_definitions_only_wires():
     tree = ast.parse(source)
     functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
     assert functions == ["build_definitions"]
-    assert "duckdb" not in source and "select " not in source.lower()
+    assert "import duckdb" not in source and "select " not in source.lower()
 
 
 def test_publish_reads_only_marts_and_writes_nothing_to_the_warehouse():
@@ -68,3 +75,60 @@ def test_publish_reads_only_marts_and_writes_nothing_to_the_warehouse():
     assert "marts.episodes" in sql
     # The warehouse's read methods (rows, frame, copy_csv) open read-only connections.
     assert ".execute(" not in sql and ".connect(" not in sql
+
+
+def test_the_code_location_has_no_import_cycle():
+    assert find_cycle(import_graph(PACKAGE)) is None
+
+
+def test_an_import_cycle_is_found_even_through_a_function_level_import(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "a.py").write_text("from pkg.sub import b\n")
+    (package / "sub" / "b.py").write_text("def late():\n    from ..c import helper\n")
+    (package / "c.py").write_text("from pkg import a\n")
+    assert find_cycle(import_graph(package)) == ["pkg.a", "pkg.sub.b", "pkg.c", "pkg.a"]
+    (package / "c.py").write_text("import os\n")
+    assert find_cycle(import_graph(package)) is None
+
+
+def test_only_definitions_chooses_an_engine():
+    for path in PACKAGE.rglob("*.py"):
+        if path.parent.name == "engines" or path.name == "definitions.py":
+            continue
+        engines = {m for m in imported_modules(path) if m.startswith("orchestration.engines")}
+        assert not engines, f"{path.relative_to(PACKAGE)} imports {sorted(engines)}"
+
+
+def test_engines_use_only_public_names_of_the_stages():
+    for path in (PACKAGE / "engines").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and stage_of(node.module or ""):
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, f"engines/{path.name} imports {private} from {node.module}"
+
+
+def test_no_module_imports_another_modules_private_names():
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("orchestration"):
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, f"{path.relative_to(PACKAGE)} imports {private} from {node.module}"
+
+
+def test_the_engines_are_covered_by_these_rules():
+    assert (PACKAGE / "engines" / "__init__.py").is_file()
+    assert any(m.startswith("orchestration.engines") for m in import_graph(PACKAGE))
+
+
+def test_no_code_file_is_over_400_lines():
+    files = [p for folder in CODE_FOLDERS for p in (ROOT / folder).rglob("*.py")]
+    assert len(files) > 50
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in files
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert not long, f"over {MAX_LINES} lines: {long}"

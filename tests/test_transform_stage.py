@@ -8,6 +8,7 @@ import json
 import yaml
 
 from orchestration.resources import resolve_settings
+from orchestration.transform.dbt_target import DUCKDB_TARGET
 from orchestration.transform.project import dbt_build_args, write_profiles
 from orchestration.transform.state import (
     forget_build,
@@ -26,7 +27,8 @@ def settings(tmp_path, **overrides):
 
 
 def test_dbt_writes_to_the_warehouse_of_the_settings_through_its_profile(tmp_path):
-    profiles = yaml.safe_load((write_profiles(settings(tmp_path)) / "profiles.yml").read_text())
+    folder = write_profiles(settings(tmp_path), DUCKDB_TARGET)
+    profiles = yaml.safe_load((folder / "profiles.yml").read_text())
     [profile] = profiles.values()
     assert profile["target"] == "duckdb"
     assert profile["outputs"]["duckdb"]["path"] == str(tmp_path / "w.duckdb")
@@ -85,7 +87,7 @@ def test_the_run_dbt_cli_knows_the_dbt_version_without_starting_dbt(tmp_path, mo
         raise AssertionError(f"a subprocess was started: {args}")
 
     monkeypatch.setattr("dagster_dbt.core.resource.check_output", no_subprocess)
-    dbt = dbt_for_run(settings(tmp_path))
+    dbt = dbt_for_run(settings(tmp_path), DUCKDB_TARGET)
     assert str(dbt._cli_version) == importlib.metadata.version("dbt-core")
     # No dbt adapter opened in the run's process: row counts are the pipeline's own.
     assert dbt._initialize_dbt_core_adapter(["build"]) is None

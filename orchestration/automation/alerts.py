@@ -114,7 +114,7 @@ def handle_failure(instance: dg.DagsterInstance, run: dg.DagsterRun, settings: R
     from orchestration.transform.state import forget_build
 
     alert = alert_for_run(instance, run)
-    warehouse = settings.warehouse_engine()
+    warehouse = settings.duckdb_warehouse()
     if settings.warehouse.exists():
         forget_build(warehouse, run.run_id)
     write_alert(warehouse, alert)

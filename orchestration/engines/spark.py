@@ -3,11 +3,11 @@
 What runs where (``--engine spark``):
 
 * ingestion: the loader's one pass with Spark's own readers typing each file and Spark
-  holding the rows (``spark_landing.SparkRows``): one Parquet folder per loaded version of
+  holding the rows (``spark_rows.SparkRows``): one Parquet folder per loaded version of
   ``medical_claim``, ``eligibility`` and ``pain_score``, read by the dbt sources as they
   are. The books (``raw.load_history``, ``raw.quarantine``) and the FHIR tables stay in the
   DuckDB file and are handed to Spark as Parquet, one ``COPY`` per table
-  (``export_landing``); the quarantined rows' raw text never leaves DuckDB.
+  (``export_raw``); the quarantined rows' raw text never leaves DuckDB.
 * transform: ``dbt build`` on the ``spark`` target (dbt-spark, ``session`` method: a local Spark
   in the dbt process). An ``on-run-start`` hook registers the Parquet folders as the ``raw``
   tables the sources read; models are Parquet tables under ``spark.sql.warehouse.dir``.
@@ -17,7 +17,7 @@ What runs where (``--engine spark``):
   the published files are formatted by the same code path, byte for byte.
 
 The Spark side is one folder beside the DuckDB file (``<stem>.spark``, private permissions):
-``landing/`` (the handed-over Parquet), ``warehouse/`` (spark.sql.warehouse.dir) and the
+``rows/`` (the rows Spark holds and is handed), ``warehouse/`` (spark.sql.warehouse.dir) and the
 embedded Hive metastore that keeps the tables between runs. Ingestion starts a local Spark in
 the run's process (no metastore: it writes folders); dbt starts its own.
 """
@@ -30,19 +30,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orchestration.ingest.landing_spec import TABLES, LandingError
 from orchestration.resources import DBT_PROJECT_DIR
 from orchestration.warehouse import DuckDBWarehouse
 
 
-def landing_tables(manifest_path: Path = DBT_PROJECT_DIR / "target" / "manifest.json") -> list[str]:
+def raw_tables(manifest_path: Path = DBT_PROJECT_DIR / "target" / "manifest.json") -> list[str]:
     """The tables the dbt sources read from the ingestion (what Spark must be handed)."""
     sources = json.loads(manifest_path.read_text(encoding="utf-8"))["sources"].values()
-    return sorted({s["identifier"] for s in sources if s["source_name"] == LANDING_SOURCE})
+    return sorted({s["identifier"] for s in sources if s["source_name"] == RAW_SOURCE})
 
 
-# The landing tables are the dbt project's sources (schema raw), read from its manifest so that
+# The raw tables are the dbt project's sources (schema raw), read from its manifest so that
 # a table added to the sources is handed over too; the *_superseded tables stay in DuckDB.
-LANDING_SOURCE = "landing"
+RAW_SOURCE = "landing"
 # Columns that stay in DuckDB: a quarantined row's own text is patient data the models never read.
 PRIVATE_COLUMNS = {"quarantine": ("raw_row",)}
 MARTS_SCHEMA = "marts"
@@ -114,16 +115,19 @@ def _literal(path: Path) -> str:
 
 
 @dataclass(frozen=True)
-class SparkWarehouse(DuckDBWarehouse):
-    """DuckDB for ingestion, state and serving the marts; Spark (through dbt) for the measure."""
+class SparkSide:
+    """The Spark side of a run: one private folder beside the DuckDB file ``warehouse``."""
+
+    warehouse: DuckDBWarehouse
 
     @property
     def spark_dir(self) -> Path:
-        return self.location.parent / f"{self.location.stem}.spark"
+        return self.warehouse.location.parent / f"{self.warehouse.location.stem}.spark"
 
     @property
-    def landing_parquet(self) -> Path:
-        return self.spark_dir / "landing"
+    def spark_rows(self) -> Path:
+        """The rows Spark holds and dbt's ``raw`` sources read: one folder per table."""
+        return self.spark_dir / "rows"
 
     @property
     def spark_warehouse(self) -> Path:
@@ -156,14 +160,14 @@ class SparkWarehouse(DuckDBWarehouse):
             # Hadoop's file system applies its own umask, not the process's: private, as the
             # rest of the run's files are (folders 0700, files 0600).
             "spark.hadoop.fs.permissions.umask-mode": "077",
-            # The landing tables' versions are folders the ingestion adds and removes: Spark
+            # The raw tables' versions are folders the ingestion adds and removes: Spark
             # lists them at each query rather than keeping partitions in the metastore.
             "spark.sql.hive.manageFilesourcePartitions": "false",
-            # Read by the on-run-start hook that registers the landing tables.
-            "spark.g2139.landing_dir": str(self.landing_parquet),
+            # Read by the on-run-start hook that registers the raw tables.
+            "spark.g2139.rows_dir": str(self.spark_rows),
         }
 
-    def dbt_output(self) -> dict[str, Any]:
+    def profile_output(self) -> dict[str, Any]:
         """This warehouse as a dbt-spark profile output (``session``: Spark inside dbt)."""
         return {
             "type": "spark",
@@ -183,36 +187,21 @@ class SparkWarehouse(DuckDBWarehouse):
         silent = LOG4J_PROPERTIES.replace(".level = error", ".level = off")
         (self.spark_dir / INGEST_LOG4J_FILE).write_text(silent, encoding="utf-8")
 
-    def prepare_dbt(self) -> None:
-        """Before dbt: Java for the dbt process, and DuckDB's landing tables handed over as Parquet."""
-        self.prepare_spark_dir()
-        self.check_landing_folders()
-        self.export_landing()
-
-    def check_landing_folders(self) -> None:
-        """dbt reads the landing folders as they are: every version in use must be in them,
+    def check_spark_rows(self) -> None:
+        """dbt reads Spark's row folders as they are: every version in use must be in them,
         including versions DuckDB loaded before (handed over here when ingestion did not run)."""
-        from orchestration.engines.spark_landing import hand_over, pending_promises
-        from orchestration.ingest.landing_spec import TABLES, LandingError
+        from orchestration.engines.spark_versions import hand_over, pending_promises
 
-        with self.connect() as con:
+        with self.warehouse.connect() as con:
             if con.execute(
                 "select count(*) from information_schema.tables where table_name = 'load_history'"
             ).fetchone()[0]:
                 if pending_promises(con):
                     raise LandingError(
-                        f"{self.landing_parquet}: superseded rows not yet moved; run the ingestion again"
+                        f"{self.spark_rows}: superseded rows not yet moved; run the ingestion again"
                     )
                 for spec in TABLES.values():
-                    hand_over(con, self.landing_parquet, spec)
-
-    def landing_rows(self):
-        """The loader's rows in Spark: typed by Spark's readers, held as Parquet folders."""
-        from orchestration.engines.spark_landing import SparkRows
-
-        self.prepare_spark_dir()
-        self.landing_parquet.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return SparkRows(self.ingest_session(), self.landing_parquet)
+                    hand_over(con, self.spark_rows, spec)
 
     def ingest_session(self):
         """The run process's local Spark for ingestion (one per process, made on first use)."""
@@ -227,17 +216,11 @@ class SparkWarehouse(DuckDBWarehouse):
             builder = builder.config(key, value)
         return builder.getOrCreate()
 
-    def finish_dbt(self) -> None:
-        """After a successful dbt build: the marts back into DuckDB for the gate and publication."""
-        self.import_marts()
-
-    def export_landing(self) -> None:
-        """The landing tables DuckDB holds, as Parquet (Spark's own are folders of versions)."""
-        from orchestration.ingest.landing_spec import TABLES
-
+    def export_raw(self) -> None:
+        """The raw tables DuckDB holds, as Parquet (Spark's own are folders of versions)."""
         statements = []
-        for table in (t for t in landing_tables() if t not in TABLES):
-            folder = self.landing_parquet / table
+        for table in (t for t in raw_tables() if t not in TABLES):
+            folder = self.spark_rows / table
             folder.mkdir(parents=True, exist_ok=True)
             for stale in folder.glob("*.parquet"):
                 stale.unlink()
@@ -247,7 +230,7 @@ class SparkWarehouse(DuckDBWarehouse):
                 f"copy (select {columns} from raw.{table}) to '{_literal(folder / 'part-0.parquet')}' "
                 "(format parquet)"
             )
-        self.execute(*statements)
+        self.warehouse.execute(*statements)
 
     def mart_folders(self) -> dict[str, Path]:
         root = self.spark_warehouse / f"{MARTS_SCHEMA}.db"
@@ -256,7 +239,7 @@ class SparkWarehouse(DuckDBWarehouse):
     def import_marts(self) -> None:
         """Each mart's Parquet files as a DuckDB table; Spark's UTC timestamps become the plain
         timestamps the DuckDB build has (the session runs in UTC, so the values are the same)."""
-        with self.connect() as con:
+        with self.warehouse.connect() as con:
             con.execute("set TimeZone = 'UTC'")
             con.execute(f"create schema if not exists {MARTS_SCHEMA}")
             for name, folder in self.mart_folders().items():
@@ -268,3 +251,39 @@ class SparkWarehouse(DuckDBWarehouse):
                 ]
                 select = f"select {', '.join(columns)} from {source}"
                 con.execute(f"create or replace table {MARTS_SCHEMA}.{name} as {select}")
+
+
+@dataclass(frozen=True)
+class SparkRowStore:
+    """The ingest stage's resource on Spark: the loader's rows typed by Spark's readers and
+    held as Parquet folders (``spark_rows.SparkRows``)."""
+
+    def open(self, warehouse: DuckDBWarehouse):
+        from orchestration.engines.spark_rows import SparkRows
+
+        side = SparkSide(warehouse)
+        side.prepare_spark_dir()
+        side.spark_rows.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return SparkRows(side.ingest_session(), side.spark_rows)
+
+
+@dataclass(frozen=True)
+class SparkDbtTarget:
+    """The transform stage's resource on Spark: dbt-spark in a local session, its inputs
+    handed over before the build and the marts brought back after it."""
+
+    name: str = "spark"
+
+    def profile_output(self, warehouse: DuckDBWarehouse) -> dict[str, Any]:
+        return SparkSide(warehouse).profile_output()
+
+    def before_build(self, warehouse: DuckDBWarehouse) -> None:
+        """Java for the dbt process, and DuckDB's raw tables handed over as Parquet."""
+        side = SparkSide(warehouse)
+        side.prepare_spark_dir()
+        side.check_spark_rows()
+        side.export_raw()
+
+    def after_build(self, warehouse: DuckDBWarehouse) -> None:
+        """The marts back into DuckDB for the gate and publication."""
+        SparkSide(warehouse).import_marts()

@@ -86,7 +86,7 @@ def run_suite(
 ) -> dg.AssetCheckResult:
     settings = g2139.run
     rules = load_rules(settings.var_overrides)
-    suite = build(g2139.engine, rules)
+    suite = build(g2139.duckdb_warehouse, rules)
     run_id = context.op_execution_context.run_id
     results = results_dir_for(settings, run_id) / suite[0]
     asset = ".".join(context.check_specs[0].asset_key.path) if context.check_specs else suite[0]

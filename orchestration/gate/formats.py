@@ -25,8 +25,8 @@ def machine_paths(settings: RunSettings) -> list[Path]:
 
 def format_failures(g2139: G2139Settings) -> tuple[int, list[str]]:
     settings = g2139.run
-    rows = mart_rows(g2139.engine)
-    files = reporting_files(g2139.engine, settings, rows)
+    rows = mart_rows(g2139.duckdb_warehouse)
+    files = reporting_files(g2139.duckdb_warehouse, settings, rows)
     failures = [
         *reporting_failures(
             files,

@@ -10,7 +10,6 @@ from dagster import AssetExecutionContext
 from orchestration.asset_keys import relation_key
 from orchestration.ingest.fhir_assets import build_fhir_ingest_asset
 from orchestration.ingest.landing import (
-    DUCKDB_ROWS,
     RAW_SCHEMA,
     TABLES,
     FileLoad,
@@ -20,7 +19,8 @@ from orchestration.ingest.landing import (
     quarantine_reasons,
     summarize,
 )
-from orchestration.resources import G2139Settings
+from orchestration.ingest.row_store import RowStore
+from orchestration.resources import EngineChoice, G2139Settings
 
 INGEST_GROUP = "ingest"
 
@@ -46,12 +46,17 @@ def build_ingest_asset(spec: TableSpec) -> dg.AssetsDefinition:
             "unusable rows go to `raw.quarantine` with a reason, every file to `raw.load_history`."
         ),
     )
-    def _ingest(context: AssetExecutionContext, g2139: G2139Settings) -> dg.MaterializeResult:
+    def _ingest(
+        context: AssetExecutionContext,
+        g2139: G2139Settings,
+        row_store: dg.ResourceParam[EngineChoice[RowStore]],
+    ) -> dg.MaterializeResult:
         settings = g2139.run
         if not settings.landing_dir.is_dir():
             raise LandingError(f"{settings.landing_dir}: landing folder does not exist")
-        rows = g2139.engine.landing_rows() or DUCKDB_ROWS
-        with g2139.engine.connect() as con:
+        warehouse = g2139.duckdb_warehouse
+        rows = row_store.for_run(settings).open(warehouse)
+        with warehouse.connect() as con:
             loads = load_table(con, settings.landing_dir, spec, context.run.run_id, rows)
             total_rows = rows.table_rows(con, spec.name)
             _check_landing(settings.landing_dir, spec, total_rows)

@@ -32,16 +32,16 @@ from orchestration.ingest.fhir_sql import (
     typed_resources,
 )
 from orchestration.ingest.landing import (
-    _alone,
-    _transaction,
-    _waiting,
     file_sha256,
     known_content,
     load_id_for,
     plainly,
+    still_being_written,
+    transaction,
+    without_context,
 )
 from orchestration.ingest.landing_files import file_state, landing_files
-from orchestration.ingest.landing_read import _safe_link
+from orchestration.ingest.landing_read import safe_link
 from orchestration.ingest.landing_spec import LandingError
 from orchestration.ingest.landing_sql import literal, quote, temp_table_from_arrow
 from orchestration.ingest.landing_store import (
@@ -94,7 +94,7 @@ def load_fhir(
     try:
         files = landing_files(landing_dir, FHIR.name, FHIR_SUFFIXES)
     except LandingError as error:
-        raise _alone(error) from None
+        raise without_context(error) from None
     return [load_fhir_file(con, p, p.relative_to(landing_dir).as_posix(), run_id, sites) for p in files]
 
 
@@ -119,14 +119,14 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, name: str, run_id: str, bo
         return known
     scan = scan_lines(path)
     with tempfile.TemporaryDirectory(prefix="g2139-fhir-") as scratch:
-        _stage(con, _safe_link(path, Path(scratch), ".ndjson"), name, scan)
+        _stage(con, safe_link(path, Path(scratch), ".ndjson"), name, scan)
     if file_state(path, name) != before:
-        return _waiting(con, load_id, run_id, FHIR, name, sha256, before.size)
+        return still_being_written(con, load_id, run_id, FHIR, name, sha256, before.size)
     for table, query in (("_fhir_parsed", parsed_resources()), ("_fhir_typed", typed_resources(body_sites))):
         con.execute(f"drop table if exists {table}")
         con.execute(f"create temp table {table} as {query}")
     lineage = [name, load_id]
-    with _transaction(con):
+    with transaction(con):
         _insert(con, FHIR_OBSERVATION, "Observation", OBSERVATION_COLUMNS, lineage)
         _insert(con, FHIR_PATIENT, "Patient", "id as person_id, birth_date", lineage)
         quarantined = _quarantine(con, path, [load_id, run_id, FHIR.name, name, sha256])

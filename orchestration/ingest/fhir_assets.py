@@ -38,7 +38,7 @@ def build_fhir_ingest_asset(raw_asset_key, files_table) -> dg.AssetsDefinition:
         settings = g2139.run
         if not settings.landing_dir.is_dir():
             raise LandingError(f"{settings.landing_dir}: landing folder does not exist")
-        with g2139.engine.connect() as con:
+        with g2139.duckdb_warehouse.connect() as con:
             loads = load_fhir(con, settings.landing_dir, context.run.run_id)
             reasons = quarantine_reasons(con, context.run.run_id, FHIR.name)
             rows = {

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.ingest.landing_csv import CHUNK_BYTES, EXCERPT_CHARS
+from orchestration.ingest.landing_csv import EXCERPT_CHARS
+from orchestration.ingest.landing_csv_records import CHUNK_BYTES
 
 LF = 10
 BLANK = np.zeros(256, bool)

@@ -88,7 +88,7 @@ class DuckDBRows:
     The loader's one pass asks its ``rows`` for the four steps that touch the rows
     themselves; everything else (identity, duplicates, the independent count, the
     quarantine and the history) is the same whatever engine holds them. The Spark
-    engine's ``SparkRows`` (``engines.spark_landing``) types and stores in Spark.
+    engine's ``SparkRows`` (``engines.spark_rows``) types and stores in Spark.
     """
 
     held_by: str | None = None  # the engine recorded in raw.load_history.rows_held_by
@@ -176,10 +176,10 @@ def plainly(name: str, load: Callable[..., Any], *args: Any) -> Any:
         failure = error
     except (OSError, duckdb.Error, EngineFailure) as error:
         failure = LandingError(f"{name}: {plain_error(error)}")
-    raise _alone(failure)
+    raise without_context(failure)
 
 
-def _alone(failure: LandingError) -> LandingError:
+def without_context(failure: LandingError) -> LandingError:
     """The error without the exceptions met on the way (decoder or engine text can quote rows)."""
     failure.__cause__ = failure.__context__ = None
     failure.__suppress_context__ = True
@@ -197,7 +197,7 @@ def _load_file(
         headers = header_map(names, name, spec)  # the column check comes before any lookup
     except LandingError:
         if file_state(path, name) != before:  # a half-written header is no verdict on the file
-            return _waiting(con, load_id, run_id, spec, name, sha256, before.size)
+            return still_being_written(con, load_id, run_id, spec, name, sha256, before.size)
         raise
     known, current = known_content(con, load_id, run_id, spec, name, sha256, before.size, rows)
     if known is not None:
@@ -210,9 +210,9 @@ def _load_file(
         if file_state(path, name) == before:
             raise
     if file_state(path, name) != before:
-        return _waiting(con, load_id, run_id, spec, name, sha256, before.size)
+        return still_being_written(con, load_id, run_id, spec, name, sha256, before.size)
     unreadable_rows(con, unreadable)
-    with engine_settings(con, preserve_insertion_order="false"), _transaction(con):
+    with engine_settings(con, preserve_insertion_order="false"), transaction(con):
         facts = [load_id, run_id, spec.name, name, sha256]
         problems = rows.store(con, spec, headers, [name, load_id], facts)
         con.execute(
@@ -263,14 +263,14 @@ def known_content(
         return _duplicate(con, load_id, run_id, spec, name, sha256, size, name), current
     earlier = loaded_under(con, spec.name, sha256)
     if earlier is not None:
-        with _transaction(con):
+        with transaction(con):
             if current is not None:
                 rows.supersede_version(con, spec, current[0], load_id)
             return _duplicate(con, load_id, run_id, spec, name, sha256, size, earlier, current), current
     return None, current
 
 
-def _waiting(con, load_id, run_id, spec, name, sha256, size) -> FileLoad:
+def still_being_written(con, load_id, run_id, spec, name, sha256, size) -> FileLoad:
     """A file that changed while it was read: recorded, not loaded; the next run takes it."""
     load = FileLoad(spec.name, name, sha256, 0, 0, 0, status=STILL_BEING_WRITTEN)
     record(con, load_id, run_id, load, size)
@@ -286,7 +286,7 @@ def _duplicate(con, load_id, run_id, spec, name, sha256, size, earlier, current=
     return load
 
 
-class _transaction:
+class transaction:
     """Commits on success; on failure rolls back without masking the failure.
 
     After some failures (a full disk at commit) DuckDB has already ended the
@@ -334,7 +334,7 @@ def load_table(
             ]
             plainly(f"raw.{spec.name}", rows.end_table, con, spec)
             return loads
-    raise _alone(failure)
+    raise without_context(failure)
 
 
 def quarantine_reasons(con: duckdb.DuckDBPyConnection, run_id: str, table: str) -> dict[str, int]:

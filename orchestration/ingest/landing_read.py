@@ -60,7 +60,7 @@ def header_map(names: list[str], name: str, spec: TableSpec) -> dict[str, str]:
     return {c.name: f"c{positions[c.name]}" for c in spec.columns if c.name in positions}
 
 
-def _safe_link(path: Path, scratch: Path, suffix: str) -> Path:
+def safe_link(path: Path, scratch: Path, suffix: str) -> Path:
     target = scratch / f"landing{suffix}"
     try:
         os.symlink(path.resolve(), target)
@@ -84,7 +84,7 @@ def type_file(
     if is_csv(path):
         records, unreadable = _type_csv(con, path, name, names, spec, headers, scratch)
     else:
-        readable = _safe_link(path, scratch, ".parquet")
+        readable = safe_link(path, scratch, ".parquet")
         try:
             records = pq.ParquetFile(path).metadata.num_rows
         except (pa.ArrowException, OSError, ValueError):
@@ -109,7 +109,7 @@ def _type_csv(con, path, name, names, spec, headers, scratch) -> tuple[int, list
     finds records the engine must not read, that typing is discarded (its failure too)
     and the engine types the repaired copy instead, as it would have without the overlap.
     """
-    original = _csv_relation(_safe_link(path, scratch, ".csv"), names)
+    original = _csv_relation(safe_link(path, scratch, ".csv"), names)
     engine_types = ["VARCHAR"] * len(names)
     with ThreadPoolExecutor(max_workers=1) as pool:
         scanning = pool.submit(scan_csv, path, name)
@@ -131,7 +131,7 @@ def _type_csv(con, path, name, names, spec, headers, scratch) -> tuple[int, list
         readable = scratch / "repaired.csv"
         write_readable_copy(path, scan, readable)
         _create_typed(con, spec, headers, names, engine_types, _csv_relation(readable, names))
-    return scan.records, [_unreadable_row(path, bad) for bad in scan.bad]
+    return scan.records, [unreadable_row(path, bad) for bad in scan.bad]
 
 
 def _csv_relation(readable: Path, names: list[str]) -> str:
@@ -150,7 +150,7 @@ def _create_typed(con, spec, headers, names, engine_types, relation: str) -> Non
     con.execute(f"create temp table {TYPED} as {typed_rows(spec, sources, texts, relation)}")
 
 
-def _unreadable_row(path: Path, bad: BadRecord) -> tuple:
+def unreadable_row(path: Path, bad: BadRecord) -> tuple:
     return (bad.record, bad.line, bad.reason, bad.detail, excerpt(path, bad))
 
 

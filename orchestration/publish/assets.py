@@ -52,7 +52,7 @@ def check_marts_year(g2139: G2139Settings) -> None:
     year = g2139.run.performance_year
     built = {
         r["performance_year"]
-        for r in g2139.engine.rows("select performance_year from marts.measure_definition")
+        for r in g2139.duckdb_warehouse.rows("select performance_year from marts.measure_definition")
     }
     if built != {year}:
         raise CrossYearError(f"marts hold performance year(s) {sorted(built)}, the run is for {year}")
@@ -97,7 +97,7 @@ def publish(g2139: G2139Settings, run_id: str, checks: list[dict]) -> Release:
     check_marts_year(g2139)
     run = {"performance_year": settings.performance_year, "as_of_date": settings.as_of_date.isoformat()}
 
-    warehouse = g2139.engine
+    warehouse = g2139.duckdb_warehouse
     files = {
         **reporting_files(warehouse, settings),
         REPORT: report_page(warehouse, settings, load_rules(settings.var_overrides)),

@@ -14,7 +14,8 @@ from dagster_dbt import dbt_assets
 
 from orchestration.asset_keys import FEEDS_KEY
 from orchestration.automation.partitions import performance_year_partitions
-from orchestration.resources import G2139Settings
+from orchestration.resources import EngineChoice, G2139Settings
+from orchestration.transform.dbt_target import DbtTarget
 from orchestration.transform.project import (
     G2139DbtTranslator,
     dbt_build_args,
@@ -124,7 +125,9 @@ def _reused_reference(
         )
 
 
-def _with_build_metadata(events: Iterable[Any], warehouse: Warehouse, reason: str) -> Iterator[Any]:
+def _with_build_metadata(
+    events: Iterable[Any], warehouse: Warehouse, target: DbtTarget, reason: str
+) -> Iterator[Any]:
     """dbt's events, each materialization with its table's row count and the build decision.
     Counted once dbt has finished: DuckDB allows one writing process at a time."""
     collected: list[Any] = []
@@ -134,7 +137,7 @@ def _with_build_metadata(events: Iterable[Any], warehouse: Warehouse, reason: st
         # A failed build: its events as they are (failed tests name the check), then the error.
         yield from collected
         raise
-    warehouse.finish_dbt()  # another engine hands the marts back for the gate and publication
+    target.after_build(warehouse)  # another engine hands the marts back for the gate and publication
     rows, relations = _table_rows(warehouse), _relations()
     for event in collected:
         if isinstance(event, dg.Output):
@@ -153,8 +156,12 @@ def _with_build_metadata(events: Iterable[Any], warehouse: Warehouse, reason: st
     dagster_dbt_translator=G2139DbtTranslator(),
     partitions_def=performance_year_partitions,
 )
-def measure_dbt_assets(context: AssetExecutionContext, g2139: G2139Settings) -> Iterator[Any]:
-    settings, warehouse = g2139.run, g2139.engine
+def measure_dbt_assets(
+    context: AssetExecutionContext,
+    g2139: G2139Settings,
+    dbt_target: dg.ResourceParam[EngineChoice[DbtTarget]],
+) -> Iterator[Any]:
+    settings, warehouse, target = g2139.run, g2139.duckdb_warehouse, dbt_target.for_run(g2139.run)
     state = build_state(warehouse, settings, dbt_project.manifest_path)
     decision = decide(warehouse, state, seed_relations(dbt_project.manifest_path))
     # Reused seeds are not re-tested: their checks are not evaluated in this run either.
@@ -170,9 +177,9 @@ def measure_dbt_assets(context: AssetExecutionContext, g2139: G2139Settings) -> 
     write_run_parameters(warehouse, settings)
     if decision.reuse_reference:  # first: the models downstream of the seeds follow them
         yield from _reused_reference(context, decision, _table_rows(warehouse))
-    warehouse.prepare_dbt()  # another engine than DuckDB takes its inputs here
+    target.before_build(warehouse)  # another engine than DuckDB takes its inputs here
     events = (
-        dbt_for_run(settings)
+        dbt_for_run(settings, target)
         .cli(
             dbt_build_args(settings, reuse_reference=decision.reuse_reference),
             context=context,
@@ -180,6 +187,6 @@ def measure_dbt_assets(context: AssetExecutionContext, g2139: G2139Settings) -> 
         )
         .stream()
     )
-    yield from _with_build_metadata(events, warehouse, decision.reason)
+    yield from _with_build_metadata(events, warehouse, target, decision.reason)
     # Only reached when the build (with its blocking data tests) succeeded.
     record_built_state(warehouse, state.state, context.run.run_id, state.parts)

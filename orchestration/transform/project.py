@@ -18,6 +18,7 @@ from packaging import version
 
 from orchestration.asset_keys import relation_key
 from orchestration.resources import DBT_PROJECT_DIR, RunSettings
+from orchestration.transform.dbt_target import DbtTarget
 from orchestration.warehouse import Warehouse
 
 # One cached project for the code location. Its manifest is produced by `dbt parse`
@@ -59,25 +60,18 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else "dbt"
 
 
-def run_target(settings: RunSettings) -> str:
-    """The profile target a run's dbt uses: named after its engine (`duckdb`, `spark`)."""
-    return settings.engine
-
-
 def dbt_target_path(settings: RunSettings) -> Path:
     """dbt's artifacts and logs for this warehouse, kept beside it: one folder reused run
     after run, so dbt can parse partially instead of starting afresh each night."""
     return settings.warehouse.parent / "dbt_target"
 
 
-def write_profiles(settings: RunSettings) -> Path:
+def write_profiles(settings: RunSettings, target: DbtTarget) -> Path:
     """A profiles dir whose one target is this run's warehouse: dbt learns where to write
     from its profile, not from the environment."""
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
-    target = run_target(settings)
-    profiles = {
-        project["profile"]: {"target": target, "outputs": {target: settings.warehouse_engine().dbt_output()}}
-    }
+    output = target.profile_output(settings.duckdb_warehouse())
+    profiles = {project["profile"]: {"target": target.name, "outputs": {target.name: output}}}
     folder = settings.warehouse.parent / "dbt_profiles"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "profiles.yml").write_text(yaml.safe_dump(profiles, sort_keys=True), encoding="utf-8")
@@ -99,11 +93,11 @@ class RunDbtCli(DbtCliResource):
         return None
 
 
-def dbt_for_run(settings: RunSettings) -> DbtCliResource:
+def dbt_for_run(settings: RunSettings, target: DbtTarget) -> DbtCliResource:
     return RunDbtCli(
         project_dir=dbt_project,
-        profiles_dir=str(write_profiles(settings)),
-        target=run_target(settings),
+        profiles_dir=str(write_profiles(settings, target)),
+        target=target.name,
         dbt_executable=dbt_executable(),
     )
 

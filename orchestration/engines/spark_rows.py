@@ -11,7 +11,7 @@ rows); the rows themselves are Spark's. ``SparkRows``:
   scan has already blanked every record the dialect cannot read, so Spark must find none);
   Parquet in its own types. Each file is one partition, so a row's position is its record;
 * types every value and names each row's first problem with the loader's own SQL, spelled
-  for Spark (``landing_sql.SPARK``), in the same scan; its row count must equal the
+  for Spark (``spark_dialect.SPARK``), in the same scan; its row count must equal the
   independent count;
 * writes the usable rows as Parquet, one folder per loaded version
   (``<table>/_load_id=<id>``): the tables the dbt-spark sources read. Rows that a newer
@@ -25,183 +25,53 @@ by the next load, each step can be done again, and a version is swapped whole. V
 DuckDB engine loaded earlier are handed over as Parquet.
 """
 
+
 from __future__ import annotations
 
 import csv
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from orchestration.engines.spark_dialect import SPARK
+from orchestration.engines.spark_superseded import SparkFolders
+from orchestration.engines.spark_versions import (
+    CORRUPT,
+    ENGINE,
+    LOAD_PARTITION,
+    NO_VERSION,
+    ROW,
+    SCRATCH,
+    engine_type,
+    finish_swaps,
+    hand_over,
+    partition_name,
+    promise,
+    spark_failures,
+    stored_schema,
+    write_lf_copy,
+)
 from orchestration.ingest.landing import DuckDBRows
-from orchestration.ingest.landing_csv import MAX_RECORD_BYTES, scan_csv, write_readable_copy
+from orchestration.ingest.landing_csv import scan_csv, write_readable_copy
 from orchestration.ingest.landing_files import EngineFailure
-from orchestration.ingest.landing_read import _safe_link, _unreadable_row, is_csv
-from orchestration.ingest.landing_spec import TABLES, LandingError, TableSpec
+from orchestration.ingest.landing_read import is_csv, safe_link, unreadable_row
+from orchestration.ingest.landing_spec import LandingError, TableSpec
 from orchestration.ingest.landing_sql import (
-    SPARK,
     ZONED_TIMESTAMP,
     Source,
-    literal,
     temp_table_from_arrow,
     typed_rows,
 )
 from orchestration.ingest.landing_store import RAW_SCHEMA, supersede_books, versions_in_use
 
-ENGINE = "spark"
-# Spark's type names in DuckDB's, which the typing SQL reasons about (``landing_sql.Source``).
-ENGINE_TYPES = {
-    "string": "VARCHAR", "tinyint": "TINYINT", "smallint": "SMALLINT", "int": "INTEGER", "bigint": "BIGINT",
-    "float": "FLOAT", "double": "DOUBLE", "date": "DATE", "timestamp": "TIMESTAMP",
-    "timestamp_ntz": "TIMESTAMP", "boolean": "BOOLEAN",
-}  # fmt: skip
-CORRUPT = "_corrupt_record"
-ROW = "_row_number"
-LOAD_PARTITION = "_load_id"
-SUPERSEDED_AUDIT = ("_superseded_by", "_superseded_reason", "_superseded_at")
-# The folder that gives a table without any version its columns.
-NO_VERSION = "none"
-EMPTY = f"{LOAD_PARTITION}={NO_VERSION}"
-# Hidden from Spark's listing (a leading dot): a file's typing scratch, a version's swap.
-SCRATCH, REWRITE, RETIRED = ".typing-", ".rewrite-", ".retired-"
-# Folder changes the DuckDB transaction of a file promised, kept until they are made.
-PENDING = f"{RAW_SCHEMA}.spark_pending"
-# Characters Spark escapes in a partition folder's value (ExternalCatalogUtils.escapePathName).
-_ESCAPED = set("\"#%'*/:=?\\\x7f{[]^")
 
-
-def engine_type(spark_type: str) -> str:
-    if spark_type.startswith("decimal("):
-        return spark_type.upper().replace(" ", "")
-    return ENGINE_TYPES.get(spark_type, spark_type.upper())
-
-
-def partition_name(load_id: str) -> str:
-    """The folder of one loaded version, named as Spark names a ``_load_id`` partition."""
-    value = "".join(f"%{ord(c):02X}" if c in _ESCAPED or ord(c) < 32 else c for c in load_id)
-    return f"{LOAD_PARTITION}={value}"
-
-
-def unescape(folder_name: str) -> str:
-    return unquote(folder_name.split("=", 1)[1])
-
-
-def stored_schema(spec: TableSpec) -> str:
-    """The columns of a version's Parquet files, as Spark DDL."""
-    columns = [f"`{c.name}` {SPARK.types[c.kind]}" for c in spec.columns]
-    return ", ".join([*columns, "_source_file string", "_source_row bigint"])
-
-
-def ensure_pending(con) -> None:
-    con.execute(
-        f"""create table if not exists {PENDING}
-            (seq bigint, kind varchar, table_name varchar, old_load varchar, new_load varchar)"""
-    )
-
-
-def promise(con, kind: str, table: str, old_load: str | None, new_load: str) -> None:
-    """A folder change to make once the file's transaction commits (rolled back with it)."""
-    con.execute(
-        f"insert into {PENDING} select coalesce(max(seq), 0) + 1, ?, ?, ?, ? from {PENDING}",
-        [kind, table, old_load, new_load],
-    )
-
-
-def pending_promises(con) -> int:
-    ensure_pending(con)
-    return con.execute(f"select count(*) from {PENDING}").fetchone()[0]
-
-
-def _finish_swaps(base: Path) -> None:
-    """A version swap a stop interrupted: done when the new folder is in place, else undone."""
-    for retired in base.glob(f"{RETIRED}*"):
-        live = base / retired.name[len(RETIRED) :]
-        if live.exists():
-            shutil.rmtree(retired)
-        else:
-            retired.rename(live)
-    for rewritten in base.glob(f"{REWRITE}*"):
-        shutil.rmtree(rewritten)
-
-
-def hand_over(con, root: Path, spec: TableSpec) -> None:
-    """Versions of ``spec`` whose rows DuckDB's ``raw.<table>`` holds, moved to their folders.
-
-    The rows leave DuckDB in the transaction that records the folder as theirs, so a stop at
-    any point leaves them in one place or the other (a stop before the commit copies again).
-    """
-    held = f"update {RAW_SCHEMA}.load_history set rows_held_by = ? where load_id = ?"
-    columns = ", ".join(f'"{c.name}"' for c in spec.columns)
-    for load_id, held_by in versions_in_use(con, spec.name):
-        if held_by is not None:
-            continue
-        target = root / spec.name / partition_name(load_id)
-        if target.exists():
-            shutil.rmtree(target)
-        target.mkdir(mode=0o700, parents=True)
-        con.execute(
-            f"""copy (select {columns}, _source_file, _source_row from {RAW_SCHEMA}.{spec.name}
-                      where _load_id = ?) to {literal(str(target / "part-0.parquet"))} (format parquet)""",
-            [load_id],
-        )
-        con.execute("begin transaction")
-        try:
-            con.execute(held, [ENGINE, load_id])
-            con.execute(f"delete from {RAW_SCHEMA}.{spec.name} where _load_id = ?", [load_id])
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
-
-
-def write_lf_copy(readable: Path, target: Path, width: int) -> None:
-    """``readable`` (every record readable by the dialect) with LF record ends and a header of
-    ``width`` columns: the values, quoted line breaks included, as they are; blank lines dropped
-    (the dialect skips them)."""
-    with (
-        readable.open(encoding="utf-8", newline="") as source,
-        target.open("w", encoding="utf-8", newline="") as out,
-    ):
-        csv.field_size_limit(4 * MAX_RECORD_BYTES)  # longer records were blanked by the scan
-        records = csv.reader(source, strict=True)
-        writer = csv.writer(out, lineterminator="\n")
-        next(records, None)
-        writer.writerow([f"c{i}" for i in range(width)])
-        writer.writerows(row for row in records if row)
-
-
-@contextmanager
-def spark_failures(what: str) -> Iterator[None]:
-    """Spark's and the JVM's failures as one plain ``EngineFailure``: their text can quote rows."""
-    from py4j.protocol import Py4JError
-    from pyspark.errors import PySparkException
-
-    try:
-        yield
-    except (Py4JError, PySparkException) as error:
-        raise EngineFailure(f"Spark could not {what}: {type(error).__name__}") from None
-
-
-class SparkRows(DuckDBRows):
+class SparkRows(SparkFolders, DuckDBRows):
     """The loader's rows typed by Spark's readers and stored as Parquet under ``root``."""
 
     held_by = ENGINE
-
-    def __init__(self, spark: Any, root: Path) -> None:
-        self.spark = spark
-        self.root = root
-        self._typed: Any = None
-        self._scratch: Path | None = None
-
-    def folder(self, table: str, load_id: str | None = None) -> Path:
-        base = self.root / table
-        return base if load_id is None else base / partition_name(load_id)
 
     # -- the table's folders agree with the books before and after its files ---------------------
 
@@ -210,7 +80,7 @@ class SparkRows(DuckDBRows):
         versions DuckDB holds, and removes folders no committed version owns."""
         base = self.folder(spec.name)
         base.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _finish_swaps(base)
+        finish_swaps(base)
         hand_over(con, self.root, spec)
         self.settle(con)
         owned = {partition_name(load_id) for load_id, _ in versions_in_use(con, spec.name)}
@@ -246,7 +116,7 @@ class SparkRows(DuckDBRows):
         if is_csv(path):
             scan = scan_csv(path, name)
             if scan.engine_can_read_original:
-                readable = _safe_link(path, self._scratch, ".csv")
+                readable = safe_link(path, self._scratch, ".csv")
             else:
                 readable = self._scratch / "repaired.csv"
                 write_readable_copy(path, scan, readable)
@@ -259,7 +129,7 @@ class SparkRows(DuckDBRows):
                 except csv.Error:  # its text can quote a row: not passed on
                     raise EngineFailure("its records could not be rewritten with LF line ends") from None
                 readable = lines
-            records, unreadable = scan.records, [_unreadable_row(path, bad) for bad in scan.bad]
+            records, unreadable = scan.records, [unreadable_row(path, bad) for bad in scan.bad]
             frame = self._csv_frame(readable, width)
             typed, counted = self._typed_rows(frame, ["VARCHAR"] * width, names, spec, headers)
         else:
@@ -293,7 +163,7 @@ class SparkRows(DuckDBRows):
             records, arrow_types = parquet.metadata.num_rows, parquet.schema_arrow.types
         except (pa.ArrowException, OSError, ValueError):
             raise LandingError(f"{name}: cannot be read as Parquet") from None
-        frame = self.spark.read.parquet(str(_safe_link(path, self._scratch, ".parquet")))
+        frame = self.spark.read.parquet(str(safe_link(path, self._scratch, ".parquet")))
         types = [engine_type(t) for _, t in frame.dtypes]
         frame = frame.toDF(*(f"c{i}" for i in range(width))).withColumn(
             ROW, F.monotonically_increasing_id() + 1
@@ -443,87 +313,6 @@ class SparkRows(DuckDBRows):
             .collect()
         )
         return {load_id: count for load_id, count in found}
-
-    def settle(self, con) -> None:
-        """Makes the folders what the committed books say, one promise at a time. Each step
-        can be done again: a stop in the middle leaves the promise for the next run."""
-        ensure_pending(con)
-        for seq, kind, table, old_load, new_load in con.execute(
-            f"select seq, kind, table_name, old_load, new_load from {PENDING} order by seq"
-        ).fetchall():
-            with spark_failures("move superseded rows"):
-                if kind == "version":
-                    self._retire_version(table, old_load, new_load)
-                else:
-                    self._retire_records(TABLES[table], new_load)
-            con.execute(f"delete from {PENDING} where seq = ?", [seq])
-
-    def _retire_version(self, table: str, old_load: str, new_load: str) -> None:
-        folder = self.folder(table, old_load)
-        if folder.exists():
-            rows = self.spark.read.parquet(str(folder))
-            self._audit(rows, table, old_load, new_load, "file_replaced")
-            shutil.rmtree(folder)
-
-    def _retire_records(self, spec: TableSpec, new_load: str) -> None:
-        new_folder = self.folder(spec.name, new_load)
-        if not any(new_folder.glob("*.parquet")):
-            return
-        keys = list(spec.natural_key)
-        sent = self.spark.read.parquet(str(new_folder)).select(*keys).distinct().cache()
-        try:
-            for folder in self._versions(self.folder(spec.name)):
-                if folder != new_folder:
-                    self._rewrite(spec, folder, sent, new_load)
-        finally:
-            sent.unpersist()
-
-    def _rewrite(self, spec: TableSpec, folder: Path, sent, new_load: str) -> None:
-        """One earlier version without the records ``sent`` again; they move to the audit table.
-        The version is swapped whole (``_finish_swaps`` completes a swap a stop interrupted)."""
-        keys = list(spec.natural_key)
-        rows = self.spark.read.parquet(str(folder))
-        again = rows.join(sent, keys, "left_semi").select(*rows.columns)
-        moved = again.count()
-        if not moved:
-            return
-        self._audit(again, spec.name, unescape(folder.name), new_load, "same_natural_key")
-        total = rows.count()
-        rewritten = folder.parent / f"{REWRITE}{folder.name}"
-        rows.join(sent, keys, "left_anti").select(*rows.columns).write.mode("overwrite").parquet(
-            str(rewritten)
-        )
-        kept = sum(pq.ParquetFile(f).metadata.num_rows for f in rewritten.glob("*.parquet"))
-        if kept + moved != total:  # the same check as DuckDB's move
-            shutil.rmtree(rewritten)
-            raise EngineFailure(f"superseding rows of {spec.name}: {total} rows, {moved} moved, {kept} kept")
-        retired = folder.parent / f"{RETIRED}{folder.name}"
-        folder.rename(retired)
-        rewritten.rename(folder)
-        shutil.rmtree(retired)
-
-    def _audit(self, rows, table: str, load_id: str, by: str, reason: str) -> None:
-        """Rows kept for audit only, in a folder per (version, newer version): written again,
-        not twice, when a stopped run's promise is kept."""
-        from pyspark.sql import functions as F
-
-        audited = rows.select(
-            *rows.columns,
-            F.lit(by).alias(SUPERSEDED_AUDIT[0]),
-            F.lit(reason).alias(SUPERSEDED_AUDIT[1]),
-            F.current_timestamp().alias(SUPERSEDED_AUDIT[2]),
-        )
-        target = self.folder(f"{table}_superseded", load_id) / f"by={partition_name(by).split('=', 1)[1]}"
-        audited.write.mode("overwrite").parquet(str(target))
-
-    @staticmethod
-    def _versions(base: Path) -> list[Path]:
-        """The table's version folders (a table without versions has only ``NO_VERSION``)."""
-        return (
-            sorted(p for p in base.iterdir() if p.name.startswith(f"{LOAD_PARTITION}=") and p.name != EMPTY)
-            if base.exists()
-            else []
-        )
 
     def table_rows(self, con, table: str) -> int:
         folders = self._versions(self.folder(table))
