@@ -7,16 +7,17 @@ import dagster as dg
 from orchestration.automation.alerts import alert_on_failure
 from orchestration.automation.freshness import freshness_checks, freshness_sensor
 from orchestration.automation.landing_sensor import landing_files
-from orchestration.automation.lineage import annotate, landing_specs, raw_side_specs, run_parameters_spec
+from orchestration.automation.lineage import annotate, landing_specs
 from orchestration.automation.schedules import build_nightly_schedule
 from orchestration.engines.spark import SparkDbtTarget, SparkRowStore
 from orchestration.gate.checks import gate_checks
-from orchestration.ingest.assets import ingest_assets
+from orchestration.ingest.assets import book_specs, ingest_assets
 from orchestration.ingest.row_store import DUCKDB_ROW_STORE
 from orchestration.publish.assets import payer_feeds
 from orchestration.resources import EngineChoice, G2139Settings
 from orchestration.transform.assets import measure_dbt_assets
 from orchestration.transform.dbt_target import DUCKDB_TARGET
+from orchestration.transform.run_parameters import run_parameters_spec
 
 NIGHTLY_JOB = "nightly"
 
@@ -43,9 +44,7 @@ def build_definitions(settings: G2139Settings | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=[
             *landing_specs,
-            *raw_side_specs,
-            run_parameters_spec,
-            *annotate([*ingest_assets, measure_dbt_assets, payer_feeds]),
+            *annotate([*ingest_assets, *book_specs, run_parameters_spec, measure_dbt_assets, payer_feeds]),
         ],
         asset_checks=[*gate_checks, *freshness_checks],
         jobs=[nightly_job],

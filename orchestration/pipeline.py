@@ -125,7 +125,7 @@ def _skip_reason(instance, run_id: str) -> str | None:
     """The transform stage's decision, as recorded on the run's observations."""
     import dagster as dg
 
-    from orchestration.transform.assets import DECISION_KEY
+    from orchestration.transform.skip import DECISION_KEY
 
     for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_OBSERVATION):
         value = record.dagster_event.event_specific_data.asset_observation.metadata.get(DECISION_KEY)

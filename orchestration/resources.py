@@ -142,9 +142,9 @@ def resolve_settings(
             f"--performance-year / {ENV_PERFORMANCE_YEAR}: {year_text!r} is not a year"
         ) from error
 
-    engine_name = (_pick(engine, env, ENV_ENGINE) or ENGINES[0]).lower()
-    if engine_name not in ENGINES:
-        raise SettingsError(f"--engine / {ENV_ENGINE}: {engine_name!r} is not one of {', '.join(ENGINES)}")
+    engine_setting = (_pick(engine, env, ENV_ENGINE) or ENGINES[0]).lower()
+    if engine_setting not in ENGINES:
+        raise SettingsError(f"--engine / {ENV_ENGINE}: {engine_setting!r} is not one of {', '.join(ENGINES)}")
 
     def path(explicit: str | None, variable: str, default: str) -> Path:
         return Path(_pick(explicit, env, variable) or default).expanduser().resolve()
@@ -156,7 +156,7 @@ def resolve_settings(
         as_of_date=as_of_date,
         performance_year=year,
         var_overrides=dict(var_overrides or {}),
-        engine=engine_name,
+        engine=engine_setting,
     )
 
 

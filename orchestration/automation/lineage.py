@@ -1,5 +1,5 @@
 """What the asset graph says about each asset beyond its code: the landing folders as
-external assets upstream of `raw.*`, the raw side tables, and owners, tags and kinds.
+external assets upstream of `raw.*`, and owners, tags and kinds.
 
 Applied to the stages' definitions here (wiring), so the stages stay as they are.
 """
@@ -10,14 +10,17 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from orchestration.asset_keys import relation_key
+from orchestration.asset_keys import landing_key
 from orchestration.ingest.landing import RAW_SCHEMA, TABLES
 
 OWNER = "team:g2139-data-engineering"
 PATIENT_DATA_TAG = "g2139/patient_data"
 # Tables that hold rows about persons (ids, dates, scores): everything loaded from the
-# landing files down to the episode marts and the feeds. Aggregates and reference data do not.
-AGGREGATE_TABLES = {
+# landing files down to the episode marts and the feeds. Aggregates, the books of the loads
+# and of the run, and reference data do not.
+TABLES_WITHOUT_PERSONS = {
+    ("raw", "load_history"),
+    ("raw", "run_parameters"),
     ("marts", "measure_summary"),
     ("marts", "measure_summary_history"),
     ("marts", "measure_definition"),
@@ -28,10 +31,6 @@ AGGREGATE_TABLES = {
 NO_PATIENT_DATA_GROUPS = {"reference"}
 # Marts guarded by a Great Expectations suite (the gate's blocking checks).
 CHECKED_BY_GE = {("marts", "episodes"), ("marts", "measure_summary"), ("marts", "load_accounting")}
-
-
-def landing_key(table: str) -> dg.AssetKey:
-    return dg.AssetKey(["landing", table])
 
 
 landing_specs = [
@@ -45,41 +44,11 @@ landing_specs = [
     )
     for table in TABLES
 ]
-# Written by every ingest asset beside its table: declared so they are not dangling dbt sources.
-raw_side_specs = [
-    dg.AssetSpec(
-        key=relation_key(RAW_SCHEMA, name),
-        group_name="ingest",
-        kinds={"duckdb"},
-        owners=[OWNER],
-        tags={PATIENT_DATA_TAG: "true" if name == "quarantine" else "false"},
-        deps=[relation_key(RAW_SCHEMA, table) for table in TABLES],
-        description=description,
-    )
-    for name, description in (
-        ("load_history", "One row per landing file load (path, sha256, rows read/loaded/quarantined)."),
-        (
-            "quarantine",
-            "Landing rows that could not be used, with their reason (written by the ingest assets).",
-        ),
-    )
-]
-
-# Written by the transform step just before dbt runs, read by the models as a source: the
-# run's parameters as data, so that a new night needs no dbt re-parse.
-run_parameters_spec = dg.AssetSpec(
-    key=relation_key(RAW_SCHEMA, "run_parameters"),
-    group_name="ingest",
-    kinds={"duckdb"},
-    owners=[OWNER],
-    tags={PATIENT_DATA_TAG: "false"},
-    description="The run's as-of date and performance year (one row, written before each dbt build).",
-)
 
 
 def holds_patient_data(spec: dg.AssetSpec) -> bool:
     path = tuple(spec.key.path)
-    return spec.group_name not in NO_PATIENT_DATA_GROUPS and path[-2:] not in AGGREGATE_TABLES
+    return spec.group_name not in NO_PATIENT_DATA_GROUPS and path[-2:] not in TABLES_WITHOUT_PERSONS
 
 
 def _annotate(spec: dg.AssetSpec) -> dg.AssetSpec:

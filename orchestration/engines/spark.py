@@ -43,7 +43,7 @@ def raw_tables(manifest_path: Path = DBT_PROJECT_DIR / "target" / "manifest.json
 
 # The raw tables are the dbt project's sources (schema raw), read from its manifest so that
 # a table added to the sources is handed over too; the *_superseded tables stay in DuckDB.
-RAW_SOURCE = "landing"
+RAW_SOURCE = "raw"
 # Columns that stay in DuckDB: a quarantined row's own text is patient data the models never read.
 PRIVATE_COLUMNS = {"quarantine": ("raw_row",)}
 MARTS_SCHEMA = "marts"

@@ -7,10 +7,9 @@ from pathlib import Path
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from orchestration.asset_keys import relation_key
+from orchestration.asset_keys import raw_key
 from orchestration.ingest.fhir_assets import build_fhir_ingest_asset
 from orchestration.ingest.landing import (
-    RAW_SCHEMA,
     TABLES,
     FileLoad,
     LandingError,
@@ -25,12 +24,6 @@ from orchestration.resources import EngineChoice, G2139Settings
 INGEST_GROUP = "ingest"
 
 
-def raw_asset_key(table: str) -> dg.AssetKey:
-    # Keyed by the relation it writes; the transform stage keys dbt sources the same way,
-    # so lineage is one graph from files to feeds without either stage importing the other.
-    return relation_key(RAW_SCHEMA, table)
-
-
 def _check_landing(landing_dir: Path, spec: TableSpec, total_rows: int) -> None:
     if spec.name == "medical_claim" and total_rows == 0:
         raise LandingError(f"{landing_dir / spec.name}: no usable claims at all")
@@ -38,7 +31,9 @@ def _check_landing(landing_dir: Path, spec: TableSpec, total_rows: int) -> None:
 
 def build_ingest_asset(spec: TableSpec) -> dg.AssetsDefinition:
     @dg.asset(
-        key=raw_asset_key(spec.name),
+        # Keyed by the relation it writes; the transform stage keys dbt sources the same way,
+        # so lineage is one graph from files to feeds without either stage importing the other.
+        key=raw_key(spec.name),
         group_name=INGEST_GROUP,
         kinds={"duckdb", "csv", "parquet"},
         description=(
@@ -96,4 +91,22 @@ def _files_table(loads: list[FileLoad]) -> str:
 ingest_assets = [build_ingest_asset(spec) for spec in TABLES.values()]
 
 # FHIR export files (optional): one step writes observations and patients.
-ingest_assets.append(build_fhir_ingest_asset(raw_asset_key, _files_table))
+ingest_assets.append(build_fhir_ingest_asset(_files_table))
+
+# The ingestion's books, written by every ingest asset beside its table: declared so that
+# they are not dangling dbt sources.
+BOOKS = {
+    "load_history": "One row per landing file load (path, sha256, rows read/loaded/quarantined).",
+    "quarantine": "Landing rows that could not be used, with their reason (written by the ingest assets).",
+}
+
+book_specs = [
+    dg.AssetSpec(
+        key=raw_key(name),
+        group_name=INGEST_GROUP,
+        kinds={"duckdb"},
+        deps=[raw_key(table) for table in TABLES],
+        description=description,
+    )
+    for name, description in BOOKS.items()
+]

@@ -6,6 +6,7 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from orchestration.asset_keys import raw_key
 from orchestration.ingest.fhir import FHIR, FHIR_OBSERVATION, FHIR_PATIENT, load_fhir
 from orchestration.ingest.landing import LandingError, quarantine_reasons, summarize
 from orchestration.resources import G2139Settings
@@ -14,11 +15,11 @@ INGEST_GROUP = "ingest"
 FILES = "`<landing>/fhir/**/*.ndjson` (one resource per line; unusable lines in `raw.quarantine`)"
 
 
-def build_fhir_ingest_asset(raw_asset_key, files_table) -> dg.AssetsDefinition:
+def build_fhir_ingest_asset(files_table) -> dg.AssetsDefinition:
     """One step writes both tables: one pass over each export file feeds both resource types."""
     specs = [
         dg.AssetSpec(
-            raw_asset_key(spec.name),
+            raw_key(spec.name),
             group_name=INGEST_GROUP,
             kinds={"duckdb", "fhir"},
             description=description,
@@ -60,7 +61,7 @@ def build_fhir_ingest_asset(raw_asset_key, files_table) -> dg.AssetsDefinition:
         }
         for table, count in rows.items():
             yield dg.MaterializeResult(
-                asset_key=raw_asset_key(table),
+                asset_key=raw_key(table),
                 metadata={**metadata, "table_rows": dg.MetadataValue.int(count)},
             )
 

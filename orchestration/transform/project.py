@@ -1,25 +1,22 @@
 """The dbt project as Dagster sees it: one cached project, a translator, and a per-run dbt
-resource whose profile target is the run's warehouse (built from the settings resource)."""
+resource whose profile target is the run's warehouse (the engine's ``DbtTarget``)."""
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import sys
-from collections.abc import Mapping, Sequence
-from functools import cached_property
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import yaml
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
-from packaging import version
 
 from orchestration.asset_keys import relation_key
 from orchestration.resources import DBT_PROJECT_DIR, RunSettings
 from orchestration.transform.dbt_target import DbtTarget
-from orchestration.warehouse import Warehouse
+from orchestration.transform.workarounds import RunDbtCli
 
 # One cached project for the code location. Its manifest is produced by `dbt parse`
 # in setup (and by `g2139 run` when missing), never committed.
@@ -78,42 +75,12 @@ def write_profiles(settings: RunSettings, target: DbtTarget) -> Path:
     return folder
 
 
-class RunDbtCli(DbtCliResource):
-    """dagster-dbt's dbt CLI without two costs a run does not need (about 4 s a run):
-    - it asks the dbt executable for its version in a subprocess: the version is the
-      installed dbt-core's, read from the package metadata;
-    - it opens a dbt adapter in this process (importing dbt and its adapter) for row counts
-      and column metadata fetched through dbt: the pipeline counts rows itself."""
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        return None
-
-
 def dbt_for_run(settings: RunSettings, target: DbtTarget) -> DbtCliResource:
     return RunDbtCli(
         project_dir=dbt_project,
         profiles_dir=str(write_profiles(settings, target)),
         target=target.name,
         dbt_executable=dbt_executable(),
-    )
-
-
-RUN_PARAMETERS = "raw.run_parameters"
-
-
-def write_run_parameters(warehouse: Warehouse, settings: RunSettings) -> None:
-    """The run's as-of date and performance year as one row the models read (source
-    `landing.run_parameters`). Passed as `--vars` instead, every new night would change dbt's
-    vars and so force a full re-parse of the project."""
-    warehouse.execute(
-        "create schema if not exists raw",
-        f"create or replace table {RUN_PARAMETERS} as select "
-        f"cast('{settings.as_of_date.isoformat()}' as date) as as_of_date, "
-        f"cast({int(settings.performance_year)} as integer) as performance_year",
     )
 
 

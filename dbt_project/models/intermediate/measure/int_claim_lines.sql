@@ -3,7 +3,7 @@
 with
 
 claims as (
-    select * from {{ ref('stg_landing__medical_claim') }}
+    select * from {{ ref('stg_raw__medical_claim') }}
 ),
 
 payer_alias as (

@@ -9,15 +9,15 @@
 with
 
 tabular as (
-    select * from {{ ref('stg_landing__pain_score') }}
+    select * from {{ ref('stg_raw__pain_score') }}
 ),
 
 fhir as (
-    select * from {{ ref('stg_landing__fhir_observation') }}
+    select * from {{ ref('stg_raw__fhir_observation') }}
 ),
 
 loads as (
-    select * from {{ ref('stg_landing__load_history') }}
+    select * from {{ ref('stg_raw__load_history') }}
 ),
 
 stream as (

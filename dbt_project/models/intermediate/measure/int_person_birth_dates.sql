@@ -3,11 +3,11 @@
 with
 
 eligibility as (
-    select * from {{ ref('stg_landing__eligibility') }}
+    select * from {{ ref('stg_raw__eligibility') }}
 ),
 
 fhir_patients as (
-    select * from {{ ref('stg_landing__fhir_patient') }}
+    select * from {{ ref('stg_raw__fhir_patient') }}
 ),
 
 birth_dates as (

@@ -6,7 +6,7 @@
 with
 
 loads as (
-    select * from {{ ref('stg_landing__load_history') }}
+    select * from {{ ref('stg_raw__load_history') }}
 ),
 
 first_loads as (

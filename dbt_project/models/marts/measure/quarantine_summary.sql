@@ -1,9 +1,9 @@
 -- Quarantined landing rows by table, reason and column, over every loaded file (the
--- same inputs always give the same report). The rows themselves stay in the landing system.
+-- same inputs always give the same report). The rows themselves stay in `raw.quarantine`.
 with
 
 quarantine as (
-    select * from {{ ref('stg_landing__quarantine') }}
+    select * from {{ ref('stg_raw__quarantine') }}
 ),
 
 final as (

@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from {{ source('landing', 'pain_score') }}
+    select * from {{ source('raw', 'pain_score') }}
 ),
 
 final as (

@@ -1,7 +1,7 @@
 with
 
 source as (
-    select * from {{ source('landing', 'eligibility') }}
+    select * from {{ source('raw', 'eligibility') }}
 ),
 
 final as (

@@ -2,7 +2,7 @@
 with
 
 source as (
-    select * from {{ source('landing', 'load_history') }}
+    select * from {{ source('raw', 'load_history') }}
 ),
 
 final as (

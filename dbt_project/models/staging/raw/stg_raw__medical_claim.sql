@@ -3,7 +3,7 @@
 with
 
 source as (
-    select * from {{ source('landing', 'medical_claim') }}
+    select * from {{ source('raw', 'medical_claim') }}
 ),
 
 final as (

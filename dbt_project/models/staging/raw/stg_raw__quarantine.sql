@@ -1,8 +1,8 @@
--- One row per rejected landing row and problem (the row itself stays in the landing system).
+-- One row per rejected landing row and problem (the row itself stays in `raw.quarantine`).
 with
 
 source as (
-    select * from {{ source('landing', 'quarantine') }}
+    select * from {{ source('raw', 'quarantine') }}
 ),
 
 final as (

@@ -1,11 +1,11 @@
--- Pain-score Observations of the FHIR files, in the shape of stg_landing__pain_score:
+-- Pain-score Observations of the FHIR files, in the shape of stg_raw__pain_score:
 -- the body site from seed fhir_body_site (a known SNOMED CT code first, else the text),
 -- the score on the 0-10 scale as an exact decimal. Ingestion has already kept only
 -- final/amended/corrected observations with a known code, unit, body site and range.
 with
 
 source as (
-    select * from {{ source('landing', 'fhir_observation') }}
+    select * from {{ source('raw', 'fhir_observation') }}
 ),
 
 body_site_codes as (

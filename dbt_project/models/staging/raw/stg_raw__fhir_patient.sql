@@ -2,7 +2,7 @@
 with
 
 source as (
-    select * from {{ source('landing', 'fhir_patient') }}
+    select * from {{ source('raw', 'fhir_patient') }}
 ),
 
 final as (

@@ -1,0 +1,4 @@
+{# Payer text as matched by seed payer_alias: case- and space-insensitive. #}
+{% macro normalize_payer(column) -%}
+    lower(replace(trim({{ column }}), ' ', ''))
+{%- endmacro %}
