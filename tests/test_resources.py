@@ -87,3 +87,26 @@ def test_relative_paths_become_absolute():
     settings = resolve_settings(warehouse="w.duckdb", environ={})
     assert settings.warehouse.is_absolute() and settings.warehouse.name == "w.duckdb"
     assert settings.warehouse.parent == Path.cwd()
+
+
+def test_each_stage_gets_the_resource_of_the_runs_engine(tmp_path):
+    from orchestration.definitions import ENGINE_RESOURCES
+    from orchestration.engines.spark import SparkDbtTarget, SparkRowStore
+    from orchestration.ingest.row_store import DUCKDB_ROW_STORE
+    from orchestration.transform.dbt_target import DUCKDB_TARGET
+
+    given = {"warehouse": str(tmp_path / "w.duckdb"), "environ": {}, "as_of": "2026-11-27"}
+    duckdb, spark = resolve_settings(**given), resolve_settings(**given, engine="spark")
+    assert ENGINE_RESOURCES["row_store"].for_run(duckdb) is DUCKDB_ROW_STORE
+    assert isinstance(ENGINE_RESOURCES["row_store"].for_run(spark), SparkRowStore)
+    assert ENGINE_RESOURCES["dbt_target"].for_run(duckdb) is DUCKDB_TARGET
+    assert isinstance(ENGINE_RESOURCES["dbt_target"].for_run(spark), SparkDbtTarget)
+    # The target's name is the profile target dbt runs: the engine setting.
+    assert ENGINE_RESOURCES["dbt_target"].for_run(spark).name == spark.engine
+
+
+def test_an_engine_without_its_resources_is_refused():
+    from orchestration.resources import EngineChoice
+
+    with pytest.raises(SettingsError, match="engines"):
+        EngineChoice({"duckdb": object()})
