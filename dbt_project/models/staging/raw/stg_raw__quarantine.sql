@@ -1,4 +1,4 @@
--- One row per rejected landing row and problem (the row itself stays in `raw.quarantine`).
+-- One row per rejected landing row and problem; the row's own text (`raw_row`) is not read here.
 with
 
 source as (
