@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orchestration.engines.spark_rows import SparkRows
+from orchestration.engines.spark_versions import hand_over, pending_promises
 from orchestration.ingest.landing_spec import TABLES, LandingError
 from orchestration.resources import DBT_PROJECT_DIR
 from orchestration.warehouse import DuckDBWarehouse
@@ -190,8 +192,6 @@ class SparkSide:
     def check_spark_rows(self) -> None:
         """dbt reads Spark's row folders as they are: every version in use must be in them,
         including versions DuckDB loaded before (handed over here when ingestion did not run)."""
-        from orchestration.engines.spark_versions import hand_over, pending_promises
-
         with self.warehouse.connect() as con:
             if con.execute(
                 "select count(*) from information_schema.tables where table_name = 'load_history'"
@@ -258,9 +258,7 @@ class SparkRowStore:
     """The ingest stage's resource on Spark: the loader's rows typed by Spark's readers and
     held as Parquet folders (``spark_rows.SparkRows``)."""
 
-    def open(self, warehouse: DuckDBWarehouse):
-        from orchestration.engines.spark_rows import SparkRows
-
+    def open(self, warehouse: DuckDBWarehouse) -> SparkRows:
         side = SparkSide(warehouse)
         side.prepare_spark_dir()
         side.spark_rows.mkdir(mode=0o700, parents=True, exist_ok=True)
