@@ -107,3 +107,18 @@ def test_spark_profile_points_at_the_private_folder(tmp_path: Path):
     conf = output["server_side_parameters"]
     assert conf["spark.sql.warehouse.dir"].startswith(str(tmp_path))
     assert str(tmp_path) in conf["spark.hadoop.javax.jdo.option.ConnectionURL"]
+
+
+def test_a_spark_side_made_before_the_rows_folder_was_renamed_keeps_its_rows(tmp_path: Path):
+    from orchestration.engines.spark import SparkSide
+    from orchestration.warehouse import DuckDBWarehouse
+
+    side = SparkSide(DuckDBWarehouse(tmp_path / "warehouse.duckdb"))
+    version = side.spark_dir / "landing" / "pain_score" / "_load_id=a"
+    version.mkdir(parents=True)
+    (version / "part-0.parquet").write_bytes(b"rows")
+    side.prepare_spark_dir()
+    assert (side.spark_rows / "pain_score" / "_load_id=a" / "part-0.parquet").read_bytes() == b"rows"
+    assert not (side.spark_dir / "landing").exists()
+    side.prepare_spark_dir()  # once moved, nothing more to do
+    assert (side.spark_rows / "pain_score" / "_load_id=a").is_dir()

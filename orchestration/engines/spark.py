@@ -49,6 +49,8 @@ RAW_SOURCE = "raw"
 # Columns that stay in DuckDB: a quarantined row's own text is patient data the models never read.
 PRIVATE_COLUMNS = {"quarantine": ("raw_row",)}
 MARTS_SCHEMA = "marts"
+# The name Spark's rows folder had before it was ``rows/``: moved on first use, not re-read.
+EARLIER_ROWS_FOLDER = "landing"
 # Small inputs and two cores: Spark's default of 200 shuffle partitions costs more than it saves.
 SHUFFLE_PARTITIONS = 8
 DRIVER_MEMORY = "3g"
@@ -188,6 +190,9 @@ class SparkSide:
         (self.spark_dir / LOG4J_FILE).write_text(LOG4J_PROPERTIES, encoding="utf-8")
         silent = LOG4J_PROPERTIES.replace(".level = error", ".level = off")
         (self.spark_dir / INGEST_LOG4J_FILE).write_text(silent, encoding="utf-8")
+        earlier = self.spark_dir / EARLIER_ROWS_FOLDER
+        if earlier.is_dir() and not self.spark_rows.exists():
+            earlier.rename(self.spark_rows)  # a Spark side made before the folder was renamed
 
     def check_spark_rows(self) -> None:
         """dbt reads Spark's row folders as they are: every version in use must be in them,
