@@ -7,18 +7,19 @@ import json
 import subprocess
 from pathlib import Path
 
+from orchestration.definitions import ENGINE_RESOURCES
 from orchestration.resources import DBT_PROJECT_DIR, RunSettings
-from orchestration.transform.dbt_target import DUCKDB_TARGET
 from orchestration.transform.project import dbt_executable, write_profiles
 
 
 def run_unit_tests(settings: RunSettings, work: Path, timeout: int = 600) -> list[dict]:
     """Every result of the invocation (unit tests, and the on-run-start hook); fails the test
     when dbt fails or any unit test does not pass."""
+    target = ENGINE_RESOURCES["dbt_target"].for_run(settings)
     command = [
         dbt_executable(), "test", "--select", "test_type:unit",
         "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(write_profiles(settings, DUCKDB_TARGET)), "--target", DUCKDB_TARGET.name,
+        "--profiles-dir", str(write_profiles(settings, target)), "--target", target.name,
         "--target-path", str(work / "target"),
         "--log-path", str(work / "logs"),
         "--vars", json.dumps(settings.dbt_vars()),
