@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-TABLES = ("medical_claim", "eligibility", "pain_score")
+TABLES = ("medical_claim", "eligibility", "pain_score", "functional_status")
 # Claims carry up to 25 numbered diagnosis codes and procedure codes/dates.
 NUMBERED = range(1, 26)
 
@@ -43,11 +43,17 @@ LANDING_COLUMNS: dict[str, list[str]] = {
     ],
     "eligibility": ["person_id", "birth_date", "enrollment_start_date", "enrollment_end_date"],
     "pain_score": ["person_id", "assessment_date", "body_site", "instrument", "score", "scale_max"],
+    "functional_status": [
+        "person_id", "assessment_date", "instrument", "version", "score", *[f"item_{i}" for i in range(1, 11)]
+    ],
 }
 
-# The result: one row per published episode, identified by KEY, in this column order and
-# sorted by KEY; the pipeline's episodes.csv holds the same columns among others.
-KEY = ["stratum", "person_id", "payer", "procedure_date"]
+# The result: one row per published episode and measure of the family (#459 back pain, #461
+# leg pain, #471 ODI), identified by KEY, in this column order and sorted by KEY; the
+# pipeline's marts.episode_measures holds the same (follow-up as `followup_*`), and its
+# episodes.csv the #459 rows. An episode is EPISODE_KEY.
+EPISODE_KEY = ["stratum", "person_id", "payer", "procedure_date"]
+KEY = ["measure_id", *EPISODE_KEY]
 VALUES = [
     "baseline_date",
     "baseline_score",

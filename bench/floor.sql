@@ -1,6 +1,7 @@
--- Measure #459 (both strata: lumbarFusion, lumbarDiscectomy) as one hand-written
--- DuckDB script: the engine's best case, against which the full pipeline is
--- benchmarked. Written from the measure's rules, not from the dbt models.
+-- The spine measures #459 (back pain), #461 (leg pain) and #471 (ODI), both strata
+-- (lumbarFusion, lumbarDiscectomy), as one hand-written DuckDB script: the engine's
+-- best case, against which the full pipeline is benchmarked. Written from the
+-- measures' rules, not from the dbt models.
 --
 -- Placeholders (written here without their double braces), replaced as
 -- literal text by bench/floor.py:
@@ -10,7 +11,7 @@
 --   procedure_value_sets
 --                     a subquery over the strata's procedure value-set seeds:
 --                     stratum, code, code_system, role
---   medical_claim, eligibility, pain_score
+--   medical_claim, eligibility, pain_score, functional_status
 --                     a subquery over the landing folder's files of that table
 --                     (identical files once) or over the warehouse floor's table
 --                     loaded from them; every column text, each column named in
@@ -52,6 +53,15 @@ from (values
     start_year, start_month, start_day, end_year, end_month, end_day),
 params p;
 
+-- The measures of the family: the instrument each reads and its met thresholds
+-- (follow-up at most, or improvement at least), as measure.md states them.
+create or replace temp table measure as
+select * from (values
+    ('459', 'back', 3.0, 5.0),
+    ('461', 'leg', 3.0, 5.0),
+    ('471', 'ODI', 22.0, 30.0)
+) v(measure_id, instrument, followup_max, improvement_min);
+
 -- Value sets. Lists and regular expressions go into variables so that each
 -- filter over ten million claim lines compares against constants.
 create or replace temp table payer_alias as
@@ -82,7 +92,8 @@ set variable exclusion_any_re = (
 );
 
 create or replace temp table quality_code as
-select distinct trim(stratum) as stratum, trim(outcome) as outcome, trim(quality_code) as quality_code
+select distinct trim(measure_id) as measure_id, trim(stratum) as stratum, trim(outcome) as outcome,
+    trim(quality_code) as quality_code
 from read_csv('{{seeds}}/quality_code.csv', all_varchar = true);
 
 -- Claim lines that can matter: a procedure code (CPT or ICD-10-PCS) or an
@@ -190,9 +201,9 @@ join person_birth b using (person_id)
 where e.procedure_date between s.period_start and s.period_end
   and b.birth_date <= cast(s.period_start - interval 18 year as date);
 
--- Back-pain scores on the 0-10 scale. Multiplying by 0.1 stays DECIMAL (a
--- division would give DOUBLE), so 8.1 - 3.1 >= 5.0 holds exactly.
-create or replace temp table back_score as
+-- Pain scores on the 0-10 scale, back for #459 and leg for #461. Multiplying by 0.1
+-- stays DECIMAL (a division would give DOUBLE), so 8.1 - 3.1 >= 5.0 holds exactly.
+create or replace temp table pain_score as
 with typed as (
     select
         txt(person_id) as person_id,
@@ -204,17 +215,64 @@ with typed as (
     from {{pain_score}}
 )
 select
+    case body_site when 'back' then '459' else '461' end as measure_id,
     person_id,
     assessment_date,
-    value * (case scale_max when 10 then 1.0 when 100 then 0.1 end) as score
+    cast(value * (case scale_max when 10 then 1.0 when 100 then 0.1 end) as decimal(18, 7)) as score
 from typed
 where person_id in (select person_id from episode)
   and assessment_date <= (select as_of from params)
-  and body_site = 'back'
+  and body_site in ('back', 'leg')
   and instrument in ('NRS', 'VAS')
   and scale_max in (10, 100)
   and not (instrument = 'NRS' and scale_max <> 10)
   and value between 0 and scale_max;
+
+-- ODI 2.1a questionnaires (#471), 0-100: the score sent, or from the ten section answers
+-- (0-5, blank when unanswered) sum / (5 x answered) x 100 rounded half up, with at most
+-- one unanswered; a score and answers both given must agree. Anything else is unusable.
+create or replace temp table odi_score as
+with typed as (
+    select
+        txt(person_id) as person_id,
+        iso_date(assessment_date) as assessment_date,
+        upper(txt(instrument)) as instrument,
+        lower(txt(version)) as version,
+        txt(score) as score_text,
+        try_cast(txt(score) as decimal(18, 6)) as value,
+        [*columns('^item_\d+$')] as raw_items
+    from {{functional_status}}
+),
+answered as (
+    select *,
+        list_filter(raw_items, lambda x: txt(x) is not null) as given,
+        list_transform(list_filter(raw_items, lambda x: regexp_full_match(txt(x), '[+-]?0*[0-9]{1,9}')),
+            lambda x: cast(txt(x) as integer)) as items
+    from typed
+),
+scored as (
+    select *,
+        len(items) as n,
+        case when len(items) >= 9
+             then cast((40 * list_sum(items) + len(items)) // (2 * len(items)) as decimal(18, 6)) end
+            as from_items
+    from answered
+)
+select '471' as measure_id, person_id, assessment_date, cast(coalesce(value, from_items) as decimal(18, 7)) as score
+from scored
+where person_id in (select person_id from episode)
+  and assessment_date <= (select as_of from params)
+  and instrument = 'ODI' and version = '2.1a'
+  and len(given) = n
+  and list_bool_and(list_transform(items, lambda x: x between 0 and 5)) is not false
+  and (score_text is null or value between 0 and 100)
+  and (n >= 9 or (score_text is not null and n = 0))
+  and (score_text is null or n = 0 or value = from_items);
+
+create or replace temp table measure_score as
+select * from pain_score
+union all
+select * from odi_score;
 
 create or replace temp table excluded as
 select distinct e.person_id, e.procedure_date
@@ -226,13 +284,13 @@ join claim_line c
 
 -- Baseline: latest score in [procedure - 3 months, procedure]; same day: the lowest.
 create or replace temp table baseline as
-select e.stratum, e.person_id, e.payer, e.procedure_date, s.assessment_date, s.score
+select s.measure_id, e.stratum, e.person_id, e.payer, e.procedure_date, s.assessment_date, s.score
 from episode e
-join back_score s
+join measure_score s
   on s.person_id = e.person_id
  and s.assessment_date between add_months(e.procedure_date, -3) and e.procedure_date
 qualify row_number() over (
-    partition by e.stratum, e.person_id, e.payer, e.procedure_date
+    partition by s.measure_id, e.stratum, e.person_id, e.payer, e.procedure_date
     order by s.assessment_date desc, s.score asc
 ) = 1;
 
@@ -250,19 +308,22 @@ join stratum using (stratum);
 -- Follow-up score ("one-year" for fusion): inside the window, closest to the
 -- target; equally close: the later; same day: the highest.
 create or replace temp table one_year as
-select w.stratum, w.person_id, w.payer, w.procedure_date, s.assessment_date, s.score
+select s.measure_id, w.stratum, w.person_id, w.payer, w.procedure_date, s.assessment_date, s.score
 from followup w
-join back_score s
+join measure_score s
   on s.person_id = w.person_id
  and s.assessment_date between w.window_start and w.window_end
 qualify row_number() over (
-    partition by w.stratum, w.person_id, w.payer, w.procedure_date
+    partition by s.measure_id, w.stratum, w.person_id, w.payer, w.procedure_date
     order by abs(s.assessment_date - w.window_target), s.assessment_date desc, s.score desc
 ) = 1;
 
 create or replace table floor_episodes as
 with scored as (
     select
+        m.measure_id,
+        m.followup_max,
+        m.improvement_min,
         w.stratum,
         w.person_id,
         w.payer,
@@ -275,16 +336,17 @@ with scored as (
         b.score - y.score as improvement,
         x.person_id is not null as is_excluded
     from followup w
-    left join baseline b using (stratum, person_id, payer, procedure_date)
-    left join one_year y using (stratum, person_id, payer, procedure_date)
+    cross join measure m
+    left join baseline b using (measure_id, stratum, person_id, payer, procedure_date)
+    left join one_year y using (measure_id, stratum, person_id, payer, procedure_date)
     left join excluded x using (person_id, procedure_date)
 ),
 judged as (
     select *,
         case
             when is_excluded then 'excluded'
-            when one_year <= 3.0 then 'met'
-            when improvement >= 5.0 then 'met'
+            when one_year <= followup_max then 'met'
+            when improvement >= improvement_min then 'met'
             when one_year is not null then 'not_met'
             when (select as_of from params) > window_end then 'not_measured'
             else 'pending'
@@ -292,6 +354,7 @@ judged as (
     from scored
 )
 select
+    measure_id,
     stratum,
     person_id,
     payer,
@@ -304,5 +367,5 @@ select
     outcome,
     q.quality_code
 from judged
-left join quality_code q using (stratum, outcome)
-order by stratum, person_id, payer, procedure_date;
+left join quality_code q using (measure_id, stratum, outcome)
+order by measure_id, stratum, person_id, payer, procedure_date;

@@ -21,7 +21,7 @@ from bench.contract import LANDING_COLUMNS, TABLES
 DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ].*)?"
 NUMBER_PATTERN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
-CLAIM_COLUMNS, ELIGIBILITY_COLUMNS, PAIN_COLUMNS = (LANDING_COLUMNS[t] for t in TABLES)
+CLAIM_COLUMNS, ELIGIBILITY_COLUMNS, PAIN_COLUMNS, ODI_COLUMNS = (LANDING_COLUMNS[t] for t in TABLES)
 
 
 # --- reading: the same rows the loader keeps ---

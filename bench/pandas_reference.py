@@ -1,12 +1,12 @@
-"""Measure #459 (both strata) the way an analyst would write it in pandas.
+"""The spine measures #459, #461 and #471 (both strata) as an analyst would write them in pandas.
 
 An independent reference for the pipeline and for bench/floor.sql, written from the
 measure's rules: read the landing files, keep the rows the loader would keep
 (bench/pandas_reading.py), find the lumbar fusion and discectomy/laminectomy
-episodes, pair the pain scores, decide the outcome. Scores are integers in
-ten-millionths of a point (1e-7 on the 0-10 scale): the input has up to 6 decimals
-on a 0-100 scale, and integer arithmetic makes 8.1 - 3.1 >= 5.0 exact, which floats
-do not.
+episodes, pair each measure's values (bench/pandas_measures.py), decide the outcome.
+Scores are integers in ten-millionths of a point (1e-7): the input has up to 6
+decimals on a 0-100 scale, and integer arithmetic makes 8.1 - 3.1 >= 5.0 exact,
+which floats do not.
 
     python -m bench.pandas_reference --landing L --as-of 2026-11-27 --performance-year 2026 --out r.parquet
 """
@@ -22,23 +22,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.contract import KEY, NUMBERED, RESULT_COLUMNS, main_of
+from bench.contract import EPISODE_KEY, KEY, NUMBERED, RESULT_COLUMNS, main_of
 from bench.floor import SEEDS
+from bench.pandas_measures import MEASURES, UNIT, Measure, measure_scores
 from bench.pandas_reading import (
     CLAIM_COLUMNS,
     ELIGIBILITY_COLUMNS,
-    PAIN_COLUMNS,
     _integer,
-    _micro,
     _optional_dates_ok,
     parse_dates,
     parse_with,
     read_table,
 )
 
-UNIT = 10_000_000  # score units per point (1e-7)
 # An episode is one per person, payer and date, whichever its stratum.
-EPISODE = [c for c in KEY if c != "stratum"]
+EPISODE = [c for c in EPISODE_KEY if c != "stratum"]
 SCORE_TEXT = {
     "baseline_score": "baseline_units",
     "one_year_score": "one_year_units",
@@ -207,7 +205,7 @@ def procedure_episodes(claims: pd.DataFrame, codes: Codes, as_of: date) -> pd.Da
     episodes = pd.concat(frames, ignore_index=True)
     episodes = episodes[episodes["payer"].notna() & (episodes["procedure_date"] <= pd.Timestamp(as_of))]
     episodes = episodes.sort_values("precedence", kind="stable").drop_duplicates(EPISODE)
-    return episodes[KEY].reset_index(drop=True)
+    return episodes[EPISODE_KEY].reset_index(drop=True)
 
 
 # --- persons and scores ---
@@ -221,23 +219,6 @@ def birth_dates(landing: Path) -> pd.Series:
     ok &= _optional_dates_ok(rows, ["enrollment_start_date", "enrollment_end_date"])
     per_person = rows[ok].groupby("person_id")["birth"].agg(["nunique", "first"])
     return per_person.loc[per_person["nunique"] == 1, "first"]
-
-
-def back_scores(landing: Path, as_of: date) -> pd.DataFrame:
-    """Usable back-pain scores up to the as-of date: person_id, assessment_date, score (1e-7 units)."""
-    rows = read_table(landing, "pain_score", PAIN_COLUMNS)
-    rows["when"] = parse_dates(rows["assessment_date"])
-    rows["micro"] = parse_with(rows["score"], _micro)
-    rows["scale"] = parse_with(rows["scale_max"], _integer)
-    site, instrument = rows["body_site"].str.lower(), rows["instrument"].str.upper()
-    ok = rows[PAIN_COLUMNS].notna().all(axis=1) & rows[["when", "micro", "scale"]].notna().all(axis=1)
-    ok &= site.isin(["back", "leg"]) & instrument.isin(["NRS", "VAS"]) & rows["scale"].isin([10, 100])
-    ok &= ~((instrument == "NRS") & (rows["scale"] != 10))
-    ok &= (rows["micro"] >= 0) & (rows["micro"] <= rows["scale"] * 1_000_000)
-    back = rows[ok.fillna(False).astype(bool) & (site == "back") & (rows["when"] <= pd.Timestamp(as_of))]
-    # score * 10 / scale_max, in 1e-7 units: exact for scale_max 10 and 100.
-    score = (back["micro"] * 100 // back["scale"]).astype("int64")
-    return pd.DataFrame({"person_id": back["person_id"], "assessment_date": back["when"], "score": score})
 
 
 # --- the measure ---
@@ -259,7 +240,7 @@ def published(episodes: pd.DataFrame, births: pd.Series, performance_year: int) 
         ]
         mine = mine.merge(births.rename("birth_date"), left_on="person_id", right_index=True)
         kept.append(mine[mine["birth_date"] <= start - pd.DateOffset(years=18)])
-    return pd.concat(kept, ignore_index=True)[KEY]
+    return pd.concat(kept, ignore_index=True)[EPISODE_KEY]
 
 
 def with_windows(episodes: pd.DataFrame) -> pd.DataFrame:
@@ -273,7 +254,7 @@ def with_windows(episodes: pd.DataFrame) -> pd.DataFrame:
         mine["followup_target"] = after(proc, *stratum.followup_target)
         mine["followup_end"] = after(proc, *stratum.followup_end)
         parts.append(mine)
-    return pd.concat(parts).sort_values(KEY).reset_index(drop=True)
+    return pd.concat(parts).sort_values(EPISODE_KEY).reset_index(drop=True)
 
 
 def excluded(episodes: pd.DataFrame, claims: pd.DataFrame) -> np.ndarray:
@@ -309,14 +290,14 @@ def one_year(episodes: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
     return _pick(episodes, scores, "followup_start", "followup_end", order)
 
 
-def outcome(frame: pd.DataFrame, as_of: date) -> pd.Series:
+def outcome(frame: pd.DataFrame, as_of: date, measure: Measure) -> pd.Series:
     """The measure's outcome rules, in order; the window is closed after its last day."""
     one, improvement = frame["one_year_units"], frame["improvement_units"]
     closed = pd.Timestamp(as_of) > frame["followup_end"]
     rules = [
         frame["excluded"],
-        (one <= 3 * UNIT).fillna(False).astype(bool),
-        (improvement >= 5 * UNIT).fillna(False).astype(bool),
+        (one <= measure.followup_max).fillna(False).astype(bool),
+        (improvement >= measure.improvement_min).fillna(False).astype(bool),
         one.notna(),
         closed,
     ]
@@ -338,33 +319,41 @@ def _as_dates(values: pd.Series) -> pd.Series:
 
 
 def run_pandas(landing: Path, as_of: date, performance_year: int, seeds: Path = SEEDS) -> pd.DataFrame:
-    """Per-episode outcomes, one row per published episode, sorted by stratum, person, payer, date."""
+    """Per-episode outcomes, one row per published episode and measure, sorted by KEY."""
     landing = Path(landing)
+    measure_scores_by_id = measure_scores(landing, as_of)
     codes = procedure_codes(seeds)
     claims = relevant_claims(landing, seeds, as_of, codes)
     episodes = procedure_episodes(claims, codes, as_of)
     episodes = with_windows(published(episodes, birth_dates(landing), performance_year))
-    scores = back_scores(landing, as_of)
-    scores = scores[scores["person_id"].isin(episodes["person_id"])]
-    pre, post = baseline(episodes, scores), one_year(episodes, scores)
-    frame = episodes.assign(
-        excluded=excluded(episodes, claims),
-        baseline_date=pre["assessment_date"],
-        baseline_units=pre["score"].astype("Int64"),
-        one_year_date=post["assessment_date"],
-        one_year_units=post["score"].astype("Int64"),
-    )
-    frame["improvement_units"] = frame["baseline_units"] - frame["one_year_units"]
-    frame["outcome"] = outcome(frame, as_of)
+    is_excluded = excluded(episodes, claims)
     quality = _seed(seeds, "quality_code")
     quality_codes = {
-        (s.strip(), o.strip()): q.strip()
-        for s, o, q in quality[["stratum", "outcome", "quality_code"]].values
+        (m.strip(), s.strip(), o.strip()): q.strip()
+        for m, s, o, q in quality[["measure_id", "stratum", "outcome", "quality_code"]].values
     }
-    # pending: no code
-    frame["quality_code"] = [
-        quality_codes.get(k) for k in zip(frame["stratum"], frame["outcome"], strict=True)
-    ]
+    frames = []
+    for measure in MEASURES:
+        scores = measure_scores_by_id[measure.measure_id]
+        scores = scores[scores["person_id"].isin(episodes["person_id"])]
+        pre, post = baseline(episodes, scores), one_year(episodes, scores)
+        frame = episodes.assign(
+            measure_id=measure.measure_id,
+            excluded=is_excluded,
+            baseline_date=pre["assessment_date"],
+            baseline_units=pre["score"].astype("Int64"),
+            one_year_date=post["assessment_date"],
+            one_year_units=post["score"].astype("Int64"),
+        )
+        frame["improvement_units"] = frame["baseline_units"] - frame["one_year_units"]
+        frame["outcome"] = outcome(frame, as_of, measure)
+        # pending, and every outcome of a measure without known codes: no code
+        frame["quality_code"] = [
+            quality_codes.get((measure.measure_id, s, o))
+            for s, o in zip(frame["stratum"], frame["outcome"], strict=True)
+        ]
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True)
     for column, units in SCORE_TEXT.items():
         frame[column] = [score_text(u) for u in frame[units]]
     for column in ("procedure_date", "baseline_date", "one_year_date"):

@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from demo.claims import claim_rows
 from demo.eligibility import eligibility_rows
 from demo.fhir import export_chunk
+from demo.functional import functional_status_table
 from demo.pain import pain_rows
 from demo.people import Pools, people, pools
 from demo.surgeries import surgeries
@@ -40,23 +41,28 @@ from demo.tables import claims_table, eligibility_table, pain_table
 DEFAULT_PEOPLE = 3000
 DEFAULT_SEED = 2139
 CHUNK_PEOPLE = 50_000
+ODI_STREAM = 471
 
 
 def write_demo_landing(
     out_dir: Path, people: int = DEFAULT_PEOPLE, seed: int = DEFAULT_SEED
 ) -> dict[str, int]:
-    """Writes <out_dir>/medical_claim/, eligibility/, pain_score/, fhir/ and returns row counts per
-    table (data rows written, bad rows included; the pain_score resend copy not counted; for
-    fhir, the NDJSON lines)."""
+    """Writes <out_dir>/medical_claim/, eligibility/, pain_score/, functional_status/, fhir/ and
+    returns row counts per table (data rows written, bad rows included; the pain_score resend
+    copy not counted; for fhir, the NDJSON lines)."""
     if people < 1:
         raise ValueError(f"people must be at least 1, got {people}")
     out_dir = Path(out_dir)
     _prepare_folders(out_dir, _planned_files(people))
     provider_pools = pools(seed)
-    counts = {"medical_claim": 0, "eligibility": 0, "pain_score": 0, "fhir": 0}
+    counts = {"medical_claim": 0, "eligibility": 0, "pain_score": 0, "functional_status": 0, "fhir": 0}
     for chunk, first in enumerate(range(0, people, CHUNK_PEOPLE)):
         rng = np.random.default_rng([seed, chunk])
         tables = _chunk_tables(rng, chunk, first, min(CHUNK_PEOPLE, people - first), provider_pools)
+        # ODI questionnaires (#471) draw from a stream of their own: the other tables are
+        # exactly what they were before the measure family.
+        odi_rng = np.random.default_rng([seed, chunk, ODI_STREAM])
+        tables["functional_status"] = functional_status_table(odi_rng, tables["pain_score"], chunk)
         _write_chunk(out_dir, chunk, tables)
         for name, table in tables.items():
             counts[name] += table.num_rows
@@ -78,6 +84,7 @@ def _planned_files(people: int) -> dict[str, set[str]]:
         },
         "eligibility": {f"eligibility_{t}.csv" for t in tags},
         "pain_score": {f"pain_score_{t}.csv" for t in tags} | {"pain_score_resend.csv"},
+        "functional_status": {f"functional_status_{t}.csv" for t in tags},
         "fhir": {f"{kind}_{t}.ndjson" for t in tags for kind in ("Observation", "Patient")},
     }
 
@@ -121,6 +128,7 @@ def _write_chunk(out_dir: Path, chunk: int, tables: dict[str, pa.Table]) -> None
     pq.write_table(tables["medical_claim"].filter(institutional), claims / f"institutional_{tag}.parquet")
     _write_csv(tables["eligibility"], out_dir / "eligibility" / f"eligibility_{tag}.csv")
     _write_csv(tables["pain_score"], out_dir / "pain_score" / f"pain_score_{tag}.csv")
+    _write_csv(tables["functional_status"], out_dir / "functional_status" / f"functional_status_{tag}.csv")
 
 
 def _write_csv(table: pa.Table, path: Path) -> None:

@@ -1,5 +1,6 @@
 """Expectations on the summary mart (marts.measure_summary): counts that add up, agree with
-the episode feed they summarise, and cover every canonical payer and stratum."""
+the published episodes they summarise (each measure's rows of marts.episode_measures), and
+cover every measure of the family, canonical payer and stratum."""
 
 from __future__ import annotations
 
@@ -21,25 +22,35 @@ def _rate_matches(rate: pd.Series, numerator: pd.Series, denominator: pd.Series)
 
 
 def prepare(summary: pd.DataFrame, episodes: pd.DataFrame) -> pd.DataFrame:
+    """``episodes``: measure_id, payer and stratum of every published episode and measure."""
     frame = summary.copy()
     for column in (*COUNTS, "not_met", "not_measured"):
         frame[column] = frame[column].astype("int64")
+    frame["measure_id"] = frame["measure_id"].astype(str)
     payer_rows = frame["level"].eq("payer")
-    frame["check_payer_stratum"] = (frame["payer"] + "/" + frame["stratum"]).where(payer_rows)
-    frame["check_row_key"] = frame["level"] + "/" + frame["level_id"] + "/" + frame["stratum"]
-    # The payer feed's rows for (payer, stratum); the overall row counts both strata.
-    by_stratum = episodes.groupby(["payer", "stratum"]).size()
-    by_payer = episodes.groupby("payer").size()
+    frame["check_payer_stratum"] = (
+        frame["measure_id"] + "/" + frame["payer"] + "/" + frame["stratum"]
+    ).where(payer_rows)
+    frame["check_row_key"] = (
+        frame["measure_id"] + "/" + frame["level"] + "/" + frame["level_id"] + "/" + frame["stratum"]
+    )
+    # The published rows of (measure, payer, stratum); the overall row counts both strata.
+    episodes = episodes.assign(measure_id=episodes["measure_id"].astype(str))
+    by_stratum = episodes.groupby(["measure_id", "payer", "stratum"]).size()
+    by_payer = episodes.groupby(["measure_id", "payer"]).size()
     feed_rows = [
-        (by_payer.get(p, 0) if s == OVERALL else by_stratum.get((p, s), 0)) if is_payer else None
-        for p, s, is_payer in zip(frame["payer"], frame["stratum"], payer_rows, strict=True)
+        (by_payer.get((m, p), 0) if s == OVERALL else by_stratum.get((m, p, s), 0)) if is_payer else None
+        for m, p, s, is_payer in zip(
+            frame["measure_id"], frame["payer"], frame["stratum"], payer_rows, strict=True
+        )
     ]
     frame["check_feed_rows"] = pd.array(feed_rows, dtype="Int64")
     frame["check_payer_episodes"] = frame["episodes"].where(payer_rows).astype("Int64")
-    # The overall row of a level id is the sum of its strata's rows.
-    strata = frame[frame["stratum"].ne(OVERALL)].groupby(["level", "level_id"])[list(COUNTS)].sum()
+    # The overall row of a measure and level id is the sum of its strata's rows.
+    by_scope = ["measure_id", "level", "level_id"]
+    strata = frame[frame["stratum"].ne(OVERALL)].groupby(by_scope)[list(COUNTS)].sum()
     overall = frame["stratum"].eq(OVERALL)
-    keys = list(zip(frame["level"], frame["level_id"], strict=True))
+    keys = list(zip(frame["measure_id"], frame["level"], frame["level_id"], strict=True))
     frame["check_overall_is_sum"] = [
         not is_overall or (key in strata.index and all(row[c] == strata.loc[key, c] for c in COUNTS))
         for key, is_overall, (_, row) in zip(keys, overall, frame.iterrows(), strict=True)
@@ -58,7 +69,7 @@ def build_expectations(rules: Rules) -> list:
     import great_expectations.expectations as x  # imported when used: it takes seconds
 
     strata = [*rules.stratum_names, OVERALL]
-    payer_strata = [f"{p}/{s}" for p in rules.payers for s in strata]
+    payer_strata = [f"{m}/{p}/{s}" for m in rules.measure_ids for p in rules.payers for s in strata]
 
     def equal(a: str, b: str, description: str):
         return x.ExpectColumnPairValuesToBeEqual(column_A=a, column_B=b, description=description)
@@ -68,13 +79,16 @@ def build_expectations(rules: Rules) -> list:
 
     return [
         x.ExpectColumnValuesToBeUnique(
-            column="check_row_key", description="one row per level, id and stratum"
+            column="check_row_key", description="one row per measure, level, id and stratum"
+        ),
+        x.ExpectColumnValuesToBeInSet(
+            column="measure_id", value_set=list(rules.measure_ids), description="measure is known"
         ),
         x.ExpectColumnValuesToBeInSet(column="stratum", value_set=strata, description="stratum is known"),
         x.ExpectColumnDistinctValuesToEqualSet(
             column="check_payer_stratum",
             value_set=payer_strata,
-            description="a payer row for every canonical payer and stratum",
+            description="a payer row for every measure, canonical payer and stratum",
         ),
         equal("eligible_population", "check_met_plus_not_met", "eligible population = met + not met"),
         equal(
@@ -87,7 +101,7 @@ def build_expectations(rules: Rules) -> list:
             column_A="check_payer_episodes",
             column_B="check_feed_rows",
             ignore_row_if="either_value_is_missing",
-            description="a payer's episodes = rows of its episode feed",
+            description="a payer's episodes = its published episodes of the measure",
         ),
         all_true("check_overall_is_sum", "the overall row is the sum of the strata"),
         all_true("check_rate_is_met_over_eligible", "performance rate = met / eligible population"),

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.resources import DBT_PROJECT_DIR, RunSettings, private_files, quiet_environment
+from orchestration.rules import headline_measure_id
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 PUBLISH_STEP = "feeds__payer_feeds"
@@ -106,7 +107,9 @@ def _payer_rows(settings: RunSettings) -> list[tuple]:
     of each stratum and overall (the mart's rows; nothing recomputed here)."""
     rows = settings.duckdb_warehouse().rows(
         "select level_id, stratum, episodes, performance_rate from marts.measure_summary "
-        "where level in ('payer', 'all_payers') order by level = 'all_payers', level_id"
+        "where level in ('payer', 'all_payers') and measure_id = $measure "
+        "order by level = 'all_payers', level_id",
+        {"measure": headline_measure_id()},
     )
     by_level: dict[str, dict[str, dict]] = {}
     for row in rows:

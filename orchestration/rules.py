@@ -1,7 +1,9 @@
-"""The measure's rules as Python sees them: read from where dbt reads them, never restated.
+"""The measures' rules as Python sees them: read from where dbt reads them, never restated.
 
 Rule parameters are the vars of ``dbt_project.yml`` (with the run's overrides, the
-same dict the run passes to dbt); strata, quality codes and payers are the seeds.
+same dict the run passes to dbt); measures, strata, quality codes and payers are the
+seeds. A measure's met thresholds are the vars its instrument names in
+``met_threshold_vars`` (macro ``instrument_thresholds`` reads the same).
 The Great Expectations suites build every threshold, window, code and payer list
 from a ``Rules``, so that a rule changed in its one place moves models and checks together.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +23,26 @@ from orchestration.resources import DBT_PROJECT_DIR, SettingsError
 
 
 @dataclass(frozen=True)
+class Measure:
+    """One measure of the family (seed `measure`) with its instrument's met thresholds."""
+
+    measure_id: str
+    title: str
+    instrument: str
+    source_table: str
+    body_site: str
+    score_min: Decimal
+    score_max: Decimal
+    is_headline: bool
+    followup_met_max: Decimal
+    improvement_met_min: Decimal
+
+
+@dataclass(frozen=True)
 class Stratum:
-    """One stratum of the measure (seed `measure_stratum`)."""
+    """One stratum shared by every measure (seed `measure_stratum`)."""
 
     name: str
-    measure_id: str
     precedence: int
     followup_start_months: int
     followup_start_days: int
@@ -37,6 +55,7 @@ class QualityCode:
     code: str
     outcome: str
     stratum: str
+    measure_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,14 +64,28 @@ class Rules:
     strata: tuple[Stratum, ...]
     quality_codes: tuple[QualityCode, ...]
     payers: tuple[str, ...]
+    measures: tuple[Measure, ...] = ()
+
+    @property
+    def headline(self) -> Measure:
+        """The measure whose not-met code is the headline flag (#459)."""
+        return next(m for m in self.measures if m.is_headline)
+
+    def measure(self, measure_id: str) -> Measure:
+        return next(m for m in self.measures if m.measure_id == measure_id)
+
+    @property
+    def measure_ids(self) -> tuple[str, ...]:
+        return tuple(m.measure_id for m in self.measures)
 
     @property
     def one_year_met_max_score(self) -> float:
-        return float(self.vars["one_year_met_max_score"])
+        """The headline measure's follow-up max (the episode feed's rule)."""
+        return float(self.headline.followup_met_max)
 
     @property
     def improvement_met_min(self) -> float:
-        return float(self.vars["improvement_met_min"])
+        return float(self.headline.improvement_met_min)
 
     @property
     def baseline_window_months(self) -> int:
@@ -65,9 +98,15 @@ class Rules:
     def stratum(self, name: str) -> Stratum:
         return next(s for s in self.strata if s.name == name)
 
-    def outcome_codes(self) -> set[tuple[str, str, str]]:
-        """(stratum, outcome, code) as the seed pairs them; a pending outcome has no code."""
-        pairs = {(q.stratum, q.outcome, q.code) for q in self.quality_codes}
+    def outcome_codes(self, measure_id: str | None = None) -> set[tuple[str, str, str]]:
+        """(stratum, outcome, code) as the seed pairs them for a measure (the headline one by
+        default); a pending outcome has no code."""
+        measure_id = measure_id or (self.headline.measure_id if self.measures else None)
+        pairs = {
+            (q.stratum, q.outcome, q.code)
+            for q in self.quality_codes
+            if measure_id is None or q.measure_id == measure_id
+        }
         pending = {(s, "pending", "") for s in self.stratum_names}
         return pairs | pending
 
@@ -103,7 +142,6 @@ def load_rules(overrides: Mapping[str, Any] | None = None, project_dir: Path = D
             (
                 Stratum(
                     name=row["stratum"],
-                    measure_id=row["measure_id"],
                     precedence=_int(row["precedence"]),
                     followup_start_months=_int(row["followup_start_months"]),
                     followup_start_days=_int(row["followup_start_days"]),
@@ -116,9 +154,47 @@ def load_rules(overrides: Mapping[str, Any] | None = None, project_dir: Path = D
         )
     )
     codes = tuple(
-        QualityCode(code=row["quality_code"], outcome=row["outcome"], stratum=row["stratum"])
+        QualityCode(
+            code=row["quality_code"],
+            outcome=row["outcome"],
+            stratum=row["stratum"],
+            measure_id=row.get("measure_id") or "",
+        )
         for row in _seed(project_dir, "quality_code")
         if row["stratum"] in {s.name for s in strata}
     )
     payers = tuple(sorted({row["payer"] for row in _seed(project_dir, "payer_alias")}))
-    return Rules(vars=values, strata=strata, quality_codes=codes, payers=payers)
+    measures = load_measures(values, project_dir)
+    return Rules(vars=values, strata=strata, quality_codes=codes, payers=payers, measures=measures)
+
+
+def load_measures(values: Mapping[str, Any], project_dir: Path = DBT_PROJECT_DIR) -> tuple[Measure, ...]:
+    """Seed ``measure``, each row with the thresholds of its instrument (``met_threshold_vars``)."""
+    names = values.get("met_threshold_vars") or {}
+    measures = []
+    for row in _seed(project_dir, "measure"):
+        if row["instrument"] not in names:
+            instrument = row["instrument"]
+            raise SettingsError(f"seed measure: instrument {instrument} has no met_threshold_vars entry")
+        met_max, improvement_min = names[row["instrument"]]
+        measures.append(
+            Measure(
+                measure_id=row["measure_id"],
+                title=row["title"],
+                instrument=row["instrument"],
+                source_table=row["source_table"],
+                body_site=row["body_site"],
+                score_min=Decimal(row["score_min"]),
+                score_max=Decimal(row["score_max"]),
+                is_headline=row["is_headline"].strip().lower() == "true",
+                followup_met_max=Decimal(str(values[met_max])),
+                improvement_met_min=Decimal(str(values[improvement_min])),
+            )
+        )
+    return tuple(measures)
+
+
+def headline_measure_id(project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """The measure whose not-met code is the headline flag (seed ``measure``: #459)."""
+    rows = _seed(project_dir, "measure")
+    return next(r["measure_id"] for r in rows if r["is_headline"].strip().lower() == "true")

@@ -31,16 +31,27 @@ vars:
   performance_year: null
   exclusion_lookback_months: 12
   baseline_window_months: 3
+  met_threshold_vars:
+    pain: [one_year_met_max_score, improvement_met_min]
+    ODI: [odi_met_max_score, odi_improvement_met_min]
   one_year_met_max_score: 3.0
   improvement_met_min: 5.0
+  odi_met_max_score: 22
+  odi_improvement_met_min: 30
   minimum_age_years: 18
 """
+MEASURE = """\
+measure_id,title,instrument,source_table,body_site,score_min,score_max,is_headline,source,version
+459,Back,pain,pain_score,back,0,10,true,test,1
+461,Leg,pain,pain_score,leg,0,10,false,test,1
+471,Function,ODI,functional_status,,0,100,false,test,1
+"""
 MEASURE_STRATUM = """\
-stratum,measure_id,title,procedure_value_set,precedence,followup_start_months,followup_start_days,\
+stratum,stratum_title,procedure_value_set,precedence,followup_start_months,followup_start_days,\
 followup_target_months,followup_end_months,followup_end_days,period_start_year_offset,period_start_month,\
 period_start_day,period_end_year_offset,period_end_month,period_end_day,source,version
-lumbarFusion,459,Fusion,lumbar_fusion,1,9,0,12,15,0,-2,10,1,-1,9,30,test,1
-lumbarDiscectomy,459,Discectomy,lumbar_discectomy,2,0,42,3,0,140,-1,8,1,0,7,31,test,1
+lumbarFusion,Fusion,lumbar_fusion,1,9,0,12,15,0,-2,10,1,-1,9,30,test,1
+lumbarDiscectomy,Discectomy,lumbar_discectomy,2,0,42,3,0,140,-1,8,1,0,7,31,test,1
 """
 PAYER_ALIAS = "alias,payer,payer_name,source,version\n" + "".join(
     f"{p},{p},{p.title()},test,1\n{p.upper()} Health,{p},{p.title()},test,1\n" for p in PAYERS
@@ -62,6 +73,7 @@ def write_rules_project(folder: Path) -> Path:
     (folder / "seeds").mkdir(parents=True, exist_ok=True)
     (folder / "dbt_project.yml").write_text(PROJECT_VARS)
     (folder / "seeds" / "measure_stratum.csv").write_text(MEASURE_STRATUM)
+    (folder / "seeds" / "measure.csv").write_text(MEASURE)
     (folder / "seeds" / "payer_alias.csv").write_text(PAYER_ALIAS)
     rows = [
         f"{code},{outcome},{stratum},459"
@@ -117,19 +129,37 @@ def _summary_row(level: str, level_id: str, payer: str | None, stratum: str, row
     }  # fmt: skip
 
 
+MEASURE_IDS = ("459", "461", "471")
+
+
+def episode_measures_frame(episodes: pd.DataFrame) -> pd.DataFrame:
+    """Every episode once per measure; #461 and #471 with the same values and no code."""
+    frame = episodes.rename(columns={"one_year_date": "followup_date", "one_year_score": "followup_score"})
+    parts = []
+    for measure in MEASURE_IDS:
+        part = frame.assign(measure_id=measure)
+        if measure != "459":
+            part["quality_code"] = None
+        parts.append(part)
+    columns = ["episode_id", "measure_id", "stratum", "person_id", "member_id", "payer", "performance_year",
+               "procedure_date", "procedure_code", "rendering_tin", "rendering_npi", "baseline_date",
+               "baseline_score", "followup_date", "followup_score", "improvement", "outcome", "quality_code",
+               "exclusion_reason", "is_final", "as_of_date"]  # fmt: skip
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
 def summary_frame(episodes: pd.DataFrame) -> pd.DataFrame:
     records = episodes.to_dict("records")
     out = []
     levels = [("payer", p, p) for p in PAYERS] + [
         ("all_payers", "all", None), ("tin", TIN, None), ("tin_npi", f"{TIN}_{NPI}", None)
     ]
-    for level, level_id, payer in levels:
-        mine = [r for r in records if payer is None or r["payer"] == payer]
-        for stratum in (FUSION, DISCECTOMY):
-            out.append(
-                _summary_row(level, level_id, payer, stratum, [r for r in mine if r["stratum"] == stratum])
-            )
-        out.append(_summary_row(level, level_id, payer, "overall", mine))
+    for measure in MEASURE_IDS:
+        for level, level_id, payer in levels:
+            mine = [r for r in records if payer is None or r["payer"] == payer]
+            rows = [(s, [r for r in mine if r["stratum"] == s]) for s in (FUSION, DISCECTOMY)]
+            for stratum, its in [*rows, ("overall", mine)]:
+                out.append({"measure_id": measure, **_summary_row(level, level_id, payer, stratum, its)})
     return pd.DataFrame(out)
 
 
@@ -160,7 +190,8 @@ SMALL_TABLES = {
     "('pain_score/scores.csv', 'pain_score', 'bb22', 7, 7, 0, null, 'loaded', null, 'L1', 2)) "
     "t(path, table_name, sha256, rows_read, rows_loaded, rows_quarantined, duplicate_of, status, "
     "superseded_by, replaces, rows_superseded)",
-    "measure_summary_history": "select performance_year, as_of_date, level, level_id, stratum, episodes, "
+    "measure_summary_history": "select performance_year, as_of_date, level, level_id, stratum, measure_id, "
+    "episodes, "
     "pending, eligible_population, performance_met, performance_rate from marts.measure_summary "
     "where level in ('payer', 'all_payers')",
     "quarantine_summary": "select * from "
@@ -171,7 +202,7 @@ DATE_COLUMNS = ("procedure_date", "baseline_date", "one_year_date", "as_of_date"
 
 
 def build_marts(warehouse: Path) -> Path:
-    """The six marts in a fresh DuckDB file (and nothing else: no raw, no reference)."""
+    """The seven marts in a fresh DuckDB file (and nothing else: no raw, no reference)."""
     episodes = episodes_frame()
     summary = summary_frame(episodes)
     definition = definition_frame()
@@ -184,6 +215,12 @@ def build_marts(warehouse: Path) -> Path:
         )
         con.register("episodes_df", episodes)
         con.execute(f"create table marts.episodes as select * replace ({casts}) from episodes_df")
+        con.register("episode_measures_df", episode_measures_frame(episodes))
+        con.execute(
+            "create table marts.episode_measures as select * replace ("
+            + casts.replace("one_year", "followup")
+            + ") from episode_measures_df"
+        )
         con.register("summary_df", summary)
         con.execute(
             "create table marts.measure_summary as select * replace ("

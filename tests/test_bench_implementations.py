@@ -1,4 +1,4 @@
-"""The benchmark implementations of the measure (bench/floor.sql, bench/pandas_reference.py).
+"""The benchmark implementations of the measures (bench/floor.sql, bench/pandas_reference.py).
 
 They were written independently of the pipeline's dbt models and of each other, so
 agreement on the demo data is evidence for both; the hand-made landings pin the
@@ -37,6 +37,10 @@ IMPLEMENTATIONS: dict[str, Callable[..., pd.DataFrame]] = {
 }
 
 
+def of_measure(frame: pd.DataFrame, measure_id: str = "459") -> pd.DataFrame:
+    return frame[frame["measure_id"] == measure_id].reset_index(drop=True)
+
+
 def rows(frame: pd.DataFrame) -> list[tuple]:
     """Plain Python values, None for missing, so that dtypes cannot hide a difference."""
     assert list(frame.columns) == RESULT_COLUMNS
@@ -48,9 +52,10 @@ def test_all_agree_exactly_on_the_demo(demo_landing: Path) -> None:
     floor = rows(run_floor(demo_landing, AS_OF, PERFORMANCE_YEAR))
     assert rows(_warehouse_floor(demo_landing, AS_OF, PERFORMANCE_YEAR)) == floor
     assert rows(run_pandas(demo_landing, AS_OF, PERFORMANCE_YEAR)) == floor
-    outcomes = {row[RESULT_COLUMNS.index("outcome")] for row in floor}
-    # The demo has every outcome; an empty or one-sided result would agree trivially.
-    assert outcomes == {"met", "not_met", "not_measured", "excluded", "pending"}
+    # The demo has every outcome of every measure; an empty or one-sided result would agree trivially.
+    for measure in ("459", "461", "471"):
+        outcomes = {row[RESULT_COLUMNS.index("outcome")] for row in floor if row[0] == measure}
+        assert outcomes == {"met", "not_met", "not_measured", "excluded", "pending"}, measure
 
 
 # --- a hand-made landing: one person per boundary case (PY 2026: fusions 2024-10-01..2025-09-30) ---
@@ -150,6 +155,7 @@ def seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("implementation", sorted(IMPLEMENTATIONS))
 def test_boundary_cases(boundary_landing: Path, seeds: Path, implementation: str) -> None:
     result = IMPLEMENTATIONS[implementation](boundary_landing, AS_OF, PERFORMANCE_YEAR, seeds=seeds)
+    result = of_measure(result)
     found = {
         r["person_id"]: (
             r["baseline_score"],
@@ -266,7 +272,76 @@ def discectomy_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("implementation", sorted(IMPLEMENTATIONS))
 def test_discectomy_boundary_cases(discectomy_landing: Path, seeds: Path, implementation: str) -> None:
     result = IMPLEMENTATIONS[implementation](discectomy_landing, AS_OF, PERFORMANCE_YEAR, seeds=seeds)
-    compared = [c for c in RESULT_COLUMNS if c not in ("person_id", "baseline_date")]
+    result = of_measure(result)
+    compared = [c for c in RESULT_COLUMNS if c not in ("measure_id", "person_id", "baseline_date")]
     records = (dict(zip(RESULT_COLUMNS, row, strict=True)) for row in rows(result))
     found = {r["person_id"]: tuple(r[c] for c in compared) for r in records}
     assert found == D_EXPECTED
+
+
+# --- the family: #461 leg pain (3.0 / 5.0 on 0-10) and #471 ODI (22 / 30 on 0-100) ---
+
+F_CLAIMS = CLAIMS_HEADER + "\n" + "".join(
+    f"F{n},1,professional,F{n},Aetna,2025-01-15,22612\n" for n in range(1, 6)
+)
+F_ELIGIBILITY = "person_id,birth_date\n" + "".join(f"F{n},1960-01-01\n" for n in range(1, 6))
+F_PAIN = """person_id,assessment_date,body_site,instrument,score,scale_max
+F1,2025-01-10,leg,NRS,8.1,10
+F1,2026-01-15,leg,VAS,31,100
+F2,2026-01-15,leg,NRS,3.0,10
+F3,2026-01-15,leg,NRS,3.1,10
+F4,2025-01-10,leg,NRS,8.0,10
+F4,2026-01-15,leg,NRS,3.1,10
+"""
+F_ITEMS = ",".join(f"item_{i}" for i in range(1, 11))
+F_ODI = f"""person_id,assessment_date,instrument,version,score,{F_ITEMS}
+F1,2026-01-15,ODI,2.1a,,1,1,1,1,1,1,1,1,1,2
+F2,2026-01-15,ODI,2.1a,22.1,,,,,,,,,,
+F3,2025-01-10,ODI,2.1a,52.1,,,,,,,,,,
+F3,2026-01-15,ODI,2.1a,22.1,,,,,,,,,,
+F4,2025-01-10,ODI,2.1a,52,,,,,,,,,,
+F4,2026-01-15,ODI,2.1a,,1,1,1,1,1,1,1,1,3,
+F5,2026-01-15,ODI,2.1a,,1,1,1,1,1,1,1,1,,
+F5,2026-01-16,ODI,2.0,10,,,,,,,,,,
+F5,2026-01-17,ODI,2.1a,30,1,1,1,1,1,1,1,1,1,2
+"""
+# (person, measure) -> (follow-up score, improvement, outcome); no code is known for either.
+F_EXPECTED = {
+    # Leg 8.1 -> 31 mm: improvement exactly 5.0; ODI from ten answers summing 11: exactly 22.
+    ("F1", "461"): ("3.1", "5", "met"),
+    ("F1", "471"): ("22", None, "met"),
+    # Leg exactly 3.0; ODI 22.1 without a baseline.
+    ("F2", "461"): ("3", None, "met"),
+    ("F2", "471"): ("22.1", None, "not_met"),
+    # Leg 3.1 without a baseline; ODI 52.1 -> 22.1: improvement exactly 30.
+    ("F3", "461"): ("3.1", None, "not_met"),
+    ("F3", "471"): ("22.1", "30", "met"),
+    # Leg 8.0 -> 3.1 (4.9); ODI 52 -> nine answers summing 11: 24.44 -> 24, improvement 28.
+    ("F4", "461"): ("3.1", "4.9", "not_met"),
+    ("F4", "471"): ("24", "28", "not_met"),
+    # ODI with two sections unanswered, another version, a score disagreeing with its answers:
+    # none usable, and the window has closed.
+    ("F5", "461"): (None, None, "not_measured"),
+    ("F5", "471"): (None, None, "not_measured"),
+}
+
+
+@pytest.fixture(scope="module")
+def family_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    landing = write_landing(tmp_path_factory.mktemp("family") / "landing", F_CLAIMS, F_ELIGIBILITY, F_PAIN)
+    (landing / "functional_status").mkdir()
+    (landing / "functional_status" / "odi.csv").write_text(F_ODI)
+    return landing
+
+
+@pytest.mark.parametrize("implementation", sorted(IMPLEMENTATIONS))
+def test_family_boundary_cases(family_landing: Path, seeds: Path, implementation: str) -> None:
+    result = IMPLEMENTATIONS[implementation](family_landing, AS_OF, PERFORMANCE_YEAR, seeds=seeds)
+    records = [dict(zip(RESULT_COLUMNS, row, strict=True)) for row in rows(result)]
+    found = {
+        (r["person_id"], r["measure_id"]): (r["one_year_score"], r["improvement"], r["outcome"])
+        for r in records
+        if r["measure_id"] != "459"
+    }
+    assert found == F_EXPECTED
+    assert all(r["quality_code"] is None for r in records if r["measure_id"] != "459")

@@ -151,6 +151,7 @@ def test_default_folder_layout(default_landing: Landing) -> None:
         "eligibility/eligibility_000.csv",
         "fhir/Observation_000.ndjson",
         "fhir/Patient_000.ndjson",
+        "functional_status/functional_status_000.csv",
         "medical_claim/institutional_000.parquet",
         "medical_claim/professional_000.csv",
         "pain_score/pain_score_000.csv",
@@ -175,12 +176,14 @@ def test_chunked_layout_with_unique_ids(tmp_path: Path, monkeypatch: pytest.Monk
     persons = set(claims["person_id"]) - {""}
     assert persons == {f"P{i:07d}" for i in range(1, 401)}
     assert not _read_table(tmp_path, "pain_score")["assessment_id"].duplicated().any()
+    assert not _read_table(tmp_path, "functional_status")["assessment_id"].duplicated().any()
 
 
 def test_returned_counts_are_the_data_rows_in_the_files(default_landing: Landing) -> None:
     root, counts = default_landing
     lines = sum(len(p.read_bytes().splitlines()) for p in (root / "fhir").iterdir())
-    assert counts == {**{table: len(_read_table(root, table)) for table in TABLES}, "fhir": lines}
+    tables = {t: len(_read_table(root, t)) for t in (*TABLES, "functional_status")}
+    assert counts == {**tables, "fhir": lines}
 
 
 def test_resend_is_a_byte_copy_of_the_smallest_pain_file(

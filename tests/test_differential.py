@@ -1,12 +1,13 @@
-"""The implementations of the measure (DuckDB floors, pandas, the pipeline) never drift apart.
+"""The implementations of the measures (DuckDB floors, pandas, the pipeline) never drift apart.
 
-Episodes are compared by (stratum, person, payer, procedure date), so both strata of
-#459 are covered as soon as the landing has procedures of both.
+Episodes are compared by (measure, stratum, person, payer, procedure date), so #459, #461
+and #471 and both strata are covered as soon as the landing has procedures of both; the
+pipeline's #459 rows are also compared with the episode feed it published.
 """
 
 from __future__ import annotations
 
-from bench.compare import differences, read_published
+from bench.compare import differences, read_published, read_warehouse
 from bench.floor import run_floor, run_warehouse_floor
 from bench.pandas_reference import run_pandas
 
@@ -18,14 +19,18 @@ def test_floors_pandas_and_pipeline_agree_episode_by_episode(published, tmp_path
         "floor": run_floor(landing, as_of, year),
         "warehouse_floor": run_warehouse_floor(landing, as_of, year, tmp_path / "floor.duckdb")[0],
         "pandas": run_pandas(landing, as_of, year),
-        "pipeline": read_published(published.folder),
+        "pipeline": read_warehouse(settings.warehouse),
     }
     diff = differences(results)
     assert diff.empty, f"{len(diff)} episodes differ:\n{diff.head(20).to_string()}"
     outcomes = set(results["pipeline"]["outcome"])
-    assert len(results["pipeline"]) > 300
+    assert len(results["pipeline"]) > 900
     assert outcomes == {"met", "not_met", "not_measured", "excluded", "pending"}
     pipeline = results["pipeline"]
-    for stratum in ("lumbarFusion", "lumbarDiscectomy"):
-        mine = pipeline[pipeline["stratum"] == stratum]
-        assert set(mine["outcome"]) == outcomes, f"every outcome of {stratum} is compared"
+    for measure in ("459", "461", "471"):
+        for stratum in ("lumbarFusion", "lumbarDiscectomy"):
+            mine = pipeline[(pipeline["stratum"] == stratum) & (pipeline["measure_id"] == measure)]
+            assert set(mine["outcome"]) == outcomes, f"every outcome of #{measure} {stratum} is compared"
+    headline = pipeline[pipeline["measure_id"] == "459"]
+    feed = differences({"published": read_published(published.folder), "warehouse": headline})
+    assert feed.empty, f"the episode feed differs from marts.episode_measures #459:\n{feed.head(5)}"

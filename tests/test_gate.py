@@ -69,7 +69,7 @@ CORRUPTIONS = {
     ),
     "a payer missing from the summary": (
         ["delete from marts.measure_summary where level = 'payer' and payer = 'uhc'"],
-        "a payer row for every canonical payer and stratum",
+        "a payer row for every measure, canonical payer and stratum",
     ),
     "overall not the sum of the strata": (
         [

@@ -38,6 +38,7 @@ from tests.test_landing import (
     PAIN_HEADER,
     write,
 )
+from tests.test_landing_functional_status import deliver_functional_status
 from tests.test_landing_native import CASES, _write_case
 
 GOOD = "P0,2024-01-05,back,NRS,7,10"
@@ -83,12 +84,8 @@ def first_delivery(landing: Path, scratch: Path) -> None:
         f'"P""2",2024-01-05,back,NRS,"7.5",10\r\n\r\n{GOOD}\r\n\r\n\n'
     )
     write(landing, "pain_score", "quoted.csv", quoted)
-    write(
-        landing,
-        "pain_score",
-        "unreadable.csv",
-        f"{PAIN_HEADER}\n{GOOD}\n".encode() + b"\n".join(UNREADABLE) + b"\n",
-    )
+    unreadable = f"{PAIN_HEADER}\n{GOOD}\n".encode() + b"\n".join(UNREADABLE) + b"\n"
+    write(landing, "pain_score", "unreadable.csv", unreadable)
     write(
         landing, "pain_score", "x_pain_[1] it's *.csv", f"{PAIN_HEADER}\nSPECIAL,2024-01-05,back,NRS,7,10\n"
     )
@@ -156,15 +153,14 @@ def first_delivery(landing: Path, scratch: Path) -> None:
     write(landing, "medical_claim", "c1.csv", CLAIM_HEADER + "\n" + "\n".join(claims) + "\n")
     write(landing, "eligibility", "e.csv", f"{ELIGIBILITY_HEADER}\nP1,\nP1,1960-02-31\nP2,1970-01-01\n")
     births = pa.array([pa.scalar(0, pa.date32()).as_py(), None], pa.date32())
-    pq.write_table(
-        pa.table({"person_id": ["P3", "P4"], "birth_date": births}), landing / "eligibility" / "e.parquet"
-    )
+    births = pa.table({"person_id": ["P3", "P4"], "birth_date": births})
+    pq.write_table(births, landing / "eligibility" / "e.parquet")
+    deliver_functional_status(landing, 1)
 
 
 def second_delivery(landing: Path) -> None:
-    write(
-        landing, "pain_score", "tricky.csv", TRICKY.replace("7.5", "6.5")
-    )  # the path re-sent, other content
+    write(landing, "pain_score", "tricky.csv", TRICKY.replace("7.5", "6.5"))  # re-sent, other content
+    deliver_functional_status(landing, 2)
     scored = [f"A{i},P{i},2024-02-0{i},back,NRS,{i + 1},10" for i in (2, 3, 4)]  # A2 and A3 again
     write(landing, "pain_score", "scored_2.csv", SCORED_HEADER + "\n" + "\n".join(scored) + "\n")
     write(landing, "medical_claim", "c2.csv", CLAIM_HEADER + "\nC2,1,P2,UHC,2024-01-06,99214\n")
@@ -277,14 +273,16 @@ def test_the_deliveries_cover_every_kind_of_outcome(deliveries):
     reasons = {row[7] for row in duck["quarantine"]}
     assert reasons >= {
         "unparseable_number", "unparseable_date", "missing_required_value", "malformed_csv_row",
-        "invalid_text", "score_out_of_range", "unknown_scale", "nrs_scale_mismatch",
+        "invalid_text", "score_out_of_range", "unknown_scale", "nrs_scale_mismatch", "too_few_answers",
+        "score_disagrees_with_answers", "unsupported_version", "answer_out_of_range",
     }  # fmt: skip
     statuses = {row[8] for row in duck["history"]}
     assert statuses == {"loaded", "duplicate"}
     assert any(row[10] for row in duck["history"]), "a version replaced"
-    assert sum(row[11] for row in duck["history"]) == 3, "A2, A3 and claim line C2/1 superseded"
+    assert sum(row[11] for row in duck["history"]) == 4, "A2, A3, claim C2/1, ODI all_zero superseded"
     # A2 and A3 as records, the two rows of tricky.csv as a replaced version; claim line C2/1.
     assert len(duck["pain_score_superseded"]) == 4 and len(duck["medical_claim_superseded"]) == 1
+    assert len(duck["functional_status_superseded"]) == 1
 
 
 def test_each_loaded_version_is_one_private_parquet_folder(deliveries, spark_warehouse):

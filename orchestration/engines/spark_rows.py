@@ -254,7 +254,9 @@ class SparkRows(SparkFolders, DuckDBRows):
         # quarantined as unreadable, not by their blank values.
         typed = self._typed.where(~F.col(ROW).isin(unreadable)) if unreadable else self._typed
         columns = [
-            F.col(f"`{c.name}`") if c.name in headers else F.lit(None).cast(SPARK.types[c.kind]).alias(c.name)
+            F.col(f"`{c.name}`")
+            if c.name in headers or c.derived
+            else F.lit(None).cast(SPARK.types[c.kind]).alias(c.name)
             for c in spec.columns
         ]
         usable = typed.where("_problem is null").select(

@@ -14,6 +14,7 @@ from datetime import date
 import dagster as dg
 import pandas as pd
 
+from expectations import episode_measures as episode_measures_suite
 from expectations import episodes as episode_suite
 from expectations import load_accounting as accounting_suite
 from expectations import measure_summary as summary_suite
@@ -27,6 +28,7 @@ from orchestration.warehouse import Warehouse
 
 MARTS = "marts"
 EPISODES_KEY = relation_key(MARTS, "episodes")
+EPISODE_MEASURES_KEY = relation_key(MARTS, "episode_measures")
 SUMMARY_KEY = relation_key(MARTS, "measure_summary")
 DEFINITION_KEY = relation_key(MARTS, "measure_definition")
 ACCOUNTING_KEY = relation_key(MARTS, "load_accounting")
@@ -46,9 +48,16 @@ def episodes_input(warehouse: Warehouse, rules: Rules) -> SuiteInput:
     return episode_suite.SUITE_NAME, episode_suite.build_expectations(rules), frame, episode_suite.ID_COLUMN
 
 
+def episode_measures_input(warehouse: Warehouse, rules: Rules) -> SuiteInput:
+    rows = warehouse.frame("select * from marts.episode_measures order by measure_id, episode_id")
+    frame = episode_measures_suite.prepare(rows, rules)
+    suite = episode_measures_suite
+    return suite.SUITE_NAME, suite.build_expectations(rules), frame, suite.ID_COLUMN
+
+
 def summary_input(warehouse: Warehouse, rules: Rules) -> SuiteInput:
     summary = warehouse.frame("select * from marts.measure_summary order by level, level_id, stratum")
-    episodes: pd.DataFrame = warehouse.frame("select payer, stratum from marts.episodes")
+    episodes: pd.DataFrame = warehouse.frame("select measure_id, payer, stratum from marts.episode_measures")
     frame = summary_suite.prepare(summary, episodes)
     return summary_suite.SUITE_NAME, summary_suite.build_expectations(rules), frame, summary_suite.ID_COLUMN
 
@@ -126,8 +135,14 @@ measure_summary_expectations = suite_check(
     "measure_summary_expectations",
     SUMMARY_KEY,
     summary_input,
-    "Great Expectations suite `measure_summary`: counts add up and match the episode feed.",
-    deps=(EPISODES_KEY,),
+    "Great Expectations suite `measure_summary`: counts add up and match the published episodes.",
+    deps=(EPISODE_MEASURES_KEY,),
+)
+episode_measures_expectations = suite_check(
+    "episode_measures_expectations",
+    EPISODE_MEASURES_KEY,
+    episode_measures_input,
+    "Great Expectations suite `episode_measures`: each measure's scale, windows and met rule.",
 )
 load_accounting_expectations = suite_check(
     "load_accounting_expectations",
@@ -138,6 +153,7 @@ load_accounting_expectations = suite_check(
 
 gate_checks = [
     episodes_expectations,
+    episode_measures_expectations,
     measure_summary_expectations,
     load_accounting_expectations,
     reporting_formats,

@@ -15,6 +15,8 @@ The data contract's mapping, in one place:
   ``effectiveDateTime`` or else ``effectivePeriod.start``, its date part as
   written; ``valueQuantity.value`` or else ``valueInteger``, a JSON number;
   ``id`` -> ``assessment_id``; only ``status`` final, amended or corrected counts;
+- ``Observation`` with LOINC ``97909-6`` is an ODI 2.1a score on 0-100 (measure #471):
+  instrument ``ODI``, no body site, any unit; same status, subject, date and value rules;
 - ``Patient`` with ``id`` and ``birthDate`` gives a birth date.
 
 Each line gets the first problem that makes it unusable, in the order below:
@@ -34,6 +36,9 @@ LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 # LOINC code -> instrument; the VAS scale comes from the unit, the NRS scale is 10.
 PAIN_CODES = {"72514-3": "NRS", "38208-5": "NRS", "38214-3": "VAS"}
+# Oswestry disability index score (ODI 2.1a, 0-100, any unit): functional status, no body site.
+ODI_CODES = {"97909-6": "ODI"}
+ODI_SCALE = 100
 VAS_SCALES = {"mm": 100, "cm": 10}
 FINAL_STATUSES = ("final", "amended", "corrected")
 SUBJECT = "^(?:.*/)?Patient/([^/]+)$"  # the person id: what follows Patient/ (relative or full URL)
@@ -105,7 +110,8 @@ def typed_resources(body_sites: dict[str, dict[str, str]]) -> str:
     ``body_sites`` is seed ``fhir_body_site``: {kind: {code or text: body site}}.
     """
     vas_scale = " ".join(f"when {literal(u)} then {s}" for u, s in VAS_SCALES.items())
-    instrument = " ".join(f"when {literal(c)} then {literal(i)}" for c, i in PAIN_CODES.items())
+    codes = {**PAIN_CODES, **ODI_CODES}
+    instrument = " ".join(f"when {literal(c)} then {literal(i)}" for c, i in codes.items())
     texts = {t.strip().lower() for t in body_sites.get("text", {})}
     date = typed_text(Column("d", "date"), "effective")
     score = typed_text(Column("s", "decimal"), "value_text")
@@ -119,7 +125,7 @@ def typed_resources(body_sites: dict[str, dict[str, str]]) -> str:
             coalesce(r.effectiveDateTime, r.effectivePeriod.start) as effective,
             coalesce(r.valueQuantity.value, r.valueInteger) as value_json,
             lower(trim(coalesce(r.valueQuantity.unit, r.valueQuantity.code))) as unit,
-            {_first_code("r.code.coding", LOINC, PAIN_CODES)} as loinc_code,
+            {_first_code("r.code.coding", LOINC, codes)} as loinc_code,
             {_first_code("r.bodySite.coding", SNOMED, body_sites.get("snomed", {}))} as body_site_code,
             nullif(trim(r.bodySite.text), '') as body_site_text,
             r.birthDate as birth_text
@@ -129,7 +135,8 @@ def typed_resources(body_sites: dict[str, dict[str, str]]) -> str:
             case when json_type(value_json) in ('UBIGINT', 'BIGINT', 'DOUBLE') then value_json ->> '$' end
                 as value_text,
             case loinc_code {instrument} end as instrument,
-            case when loinc_code = '38214-3' then case unit {vas_scale} end
+            case when loinc_code in {_in(ODI_CODES)} then {ODI_SCALE}
+                 when loinc_code = '38214-3' then case unit {vas_scale} end
                  when loinc_code is not null and coalesce(unit, '') not in {_in(VAS_SCALES)} then 10
             end as scale_max
         from ({fields})"""
@@ -152,7 +159,8 @@ def typed_resources(body_sites: dict[str, dict[str, str]]) -> str:
             when value_json is null then {_problem("missing_required_value", "value")}
             when score is null then {_problem("unparseable_number", "value")}
             when scale_max is null then {_problem("unit_scale_mismatch", "valueQuantity.unit")}
-            when body_site_code is null and coalesce(lower(body_site_text), '') not in {_in(texts)}
+            when loinc_code not in {_in(ODI_CODES)} and body_site_code is null
+                and coalesce(lower(body_site_text), '') not in {_in(texts)}
                 then {_problem("unknown_body_site", "bodySite")}
             when score < 0 or score > scale_max then {_problem("score_out_of_range", "value")}
         end"""

@@ -99,7 +99,7 @@ class DuckDBRows:
 
     def store(self, con, spec: TableSpec, headers: dict[str, str], lineage: list, facts: list) -> int:
         """Usable rows into ``raw.<table>``, problem rows into the quarantine; returns the latter's count."""
-        columns = ", ".join(quote(c.name) for c in spec.columns if c.name in headers)
+        columns = ", ".join(quote(c.name) for c in spec.columns if c.name in headers or c.derived)
         # Row k of _typed is record k; records the CSV reading could not use were blanked in
         # the engine's copy, so they are quarantined as unreadable, not by their blank values.
         numbered = (

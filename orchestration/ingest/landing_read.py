@@ -47,7 +47,7 @@ def header_map(names: list[str], name: str, spec: TableSpec) -> dict[str, str]:
     positions: dict[str, int] = {}
     for index, header in enumerate(names):
         key = header.strip().lstrip("\ufeff").lower()
-        if key in positions and any(c.name == key for c in spec.columns):
+        if key in positions and any(c.name == key for c in spec.read_columns):
             raise LandingError(f"{name}: column {key} appears more than once in the header")
         positions.setdefault(key, index)
     missing = [c for c in spec.required if c not in positions]
@@ -57,7 +57,7 @@ def header_map(names: list[str], name: str, spec: TableSpec) -> dict[str, str]:
         raise LandingError(
             f"{name}: missing required column(s) {', '.join(missing)} for table {spec.name}{hint}"
         )
-    return {c.name: f"c{positions[c.name]}" for c in spec.columns if c.name in positions}
+    return {c.name: f"c{positions[c.name]}" for c in spec.read_columns if c.name in positions}
 
 
 def safe_link(path: Path, scratch: Path, suffix: str) -> Path:

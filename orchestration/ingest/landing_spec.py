@@ -17,6 +17,8 @@ class Column:
     name: str
     kind: str = "text"  # text | date | integer | decimal
     required: bool = False
+    # A column computed from the row's typed values (SQL over them), never read from the file.
+    derived: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,15 @@ class TableSpec:
     @property
     def required(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def read_columns(self) -> tuple[Column, ...]:
+        """The columns a file may give (derived ones are computed, never read)."""
+        return tuple(c for c in self.columns if c.derived is None)
+
+    @property
+    def derived(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.derived is not None)
 
 
 def _numbered(prefix: str, count: int, kind: str = "text") -> tuple[Column, ...]:
@@ -112,7 +123,52 @@ PAIN_SCORE = TableSpec(
     natural_key=("assessment_id",),
 )
 
-TABLES: dict[str, TableSpec] = {t.name: t for t in (MEDICAL_CLAIM, ELIGIBILITY, PAIN_SCORE)}
+# Oswestry Disability Index 2.1a (measure #471): the score (0-100, exact decimal) or the ten
+# section answers (0-5 each, blank when unanswered). The score from the answers is
+# sum / (5 x answered) x 100, rounded half up to a whole percent, when at most one section is
+# unanswered: floor((40 x sum + answered) / (2 x answered)), exact in any engine.
+ODI_ITEMS = tuple(f"item_{i}" for i in range(1, 11))
+ODI_VERSION = "2.1a"
+ODI_ANSWERED = " + ".join(f"(case when {item} is null then 0 else 1 end)" for item in ODI_ITEMS)
+ODI_SUM = " + ".join(f"coalesce({item}, 0)" for item in ODI_ITEMS)
+ODI_ITEM_SCORE = (
+    f"case when ({ODI_ANSWERED}) >= 9 then cast(floor(cast(40 * ({ODI_SUM}) + ({ODI_ANSWERED}) as double)"
+    f" / (2 * ({ODI_ANSWERED}))) as decimal(18, 6)) end"
+)
+FUNCTIONAL_STATUS = TableSpec(
+    name="functional_status",
+    columns=(
+        Column("assessment_id"),
+        Column("person_id", required=True),
+        Column("assessment_date", "date", required=True),
+        Column("instrument", required=True),
+        Column("version", required=True),
+        Column("score", "decimal"),
+        *_numbered("item", 10, "integer"),
+        Column("data_source"),
+        # The score the section answers give (null without enough answers): stored beside them.
+        Column("item_score", "decimal", derived=ODI_ITEM_SCORE),
+    ),
+    # Contract: ODI 2.1a only; a score on 0-100 or answers 0-5 of at least nine sections;
+    # when both are given they agree. Each reason names the column to look at.
+    rules=(
+        ("unknown_instrument", "instrument", "upper(instrument) <> 'ODI'"),
+        ("unsupported_version", "version", f"lower(version) <> '{ODI_VERSION}'"),
+        *((("answer_out_of_range", item, f"{item} < 0 or {item} > 5")) for item in ODI_ITEMS),
+        ("score_out_of_range", "score", "score < 0 or score > 100"),
+        (
+            "too_few_answers",
+            "item_1",
+            f"({ODI_ANSWERED}) < 9 and (score is null or ({ODI_ANSWERED}) > 0)",
+        ),
+        ("score_disagrees_with_answers", "score", f"score is not null and score <> ({ODI_ITEM_SCORE})"),
+    ),
+    natural_key=("assessment_id",),
+)
+
+TABLES: dict[str, TableSpec] = {
+    t.name: t for t in (MEDICAL_CLAIM, ELIGIBILITY, PAIN_SCORE, FUNCTIONAL_STATUS)
+}
 
 # DuckDB types of the raw tables. Scores stay DECIMAL: the measure's arithmetic is exact.
 SQL_TYPES = {"text": "varchar", "date": "date", "integer": "integer", "decimal": "decimal(18, 6)"}

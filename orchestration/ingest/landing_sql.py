@@ -212,16 +212,27 @@ def typed_rows(
     ``sources`` maps each known column the file has to its reading; ``as_text`` every
     column of the file (by its own name) to SQL for its text, for the quarantined row.
     Only the columns the file has are typed: absent optional columns stay null in raw.
-    Required columns are always present (checked before), so the table's rules can run.
+    Required columns are always present (checked before), so the table's rules can run; a
+    table with derived columns also gets its absent optional columns as nulls for them.
     ``keep`` names columns of ``relation`` passed through unchanged (a record number).
     """
-    present = [c for c in spec.columns if c.name in sources]
+    present = [c for c in spec.read_columns if c.name in sources]
     checked = TableSpec(spec.name, tuple(present), spec.rules)
     inner = []
     for column in present:
         typed, given = _value(column, sources[column.name])
         inner += [f"{typed} as {dialect.quote(column.name)}", f"{given} as {_given(column, dialect)}"]
-    names = ", ".join([*(dialect.quote(c.name) for c in present), *keep])
+    if spec.derived:
+        # Derived values and the rules behind them may read optional columns the file lacks.
+        inner += [
+            f"cast(null as {dialect.types[c.kind]}) as {dialect.quote(c.name)}"
+            for c in spec.read_columns
+            if c.name not in sources
+        ]
+    derived = [
+        f"cast({c.derived} as {dialect.types[c.kind]}) as {dialect.quote(c.name)}" for c in spec.derived
+    ]
+    names = ", ".join([*(dialect.quote(c.name) for c in present), *derived, *keep])
     # The raw row is built in the same CASE as its problem: only unusable rows pay for it.
     raw_row = f"case when _problem is not null then {dialect.json_row(as_text)} end"
     return f"""select {names}, _problem, {raw_row} as _raw_row

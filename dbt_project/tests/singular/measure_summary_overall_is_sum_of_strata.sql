@@ -1,4 +1,4 @@
--- Every `overall` row holds the sums of its strata, and its rate is sum(met) / sum(eligible).
+-- Every `overall` row (per measure) holds the sums of its strata, and its rate is sum(met) / sum(eligible).
 with
 
 summary as (
@@ -7,7 +7,7 @@ summary as (
 
 sums as (
     select
-        level, level_id,
+        level, level_id, measure_id,
         sum(episodes) as episodes,
         sum(excluded) as excluded,
         sum(pending) as pending,
@@ -16,13 +16,14 @@ sums as (
         sum(performance_not_met) as performance_not_met
     from summary
     where stratum <> 'overall'
-    group by level, level_id
+    group by level, level_id, measure_id
 )
 
 select overall.*
 from summary as overall
 left join sums
     on overall.level = sums.level and overall.level_id = sums.level_id
+    and overall.measure_id = sums.measure_id
 where overall.stratum = 'overall'
     and (
         sums.level is null

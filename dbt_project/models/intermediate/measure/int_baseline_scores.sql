@@ -1,28 +1,30 @@
--- Baseline: the most recent back-pain score from procedure - 3 months through the
--- procedure date (same day counts); several that day: the lowest (conservative).
+-- Baseline of each episode and measure: the most recent value of the measure's instrument
+-- from procedure - 3 months through the procedure date (same day counts); several that
+-- day: the lowest (conservative: for pain and ODI alike, lower is better).
 with
 
 episodes as (
     select * from {{ ref('int_index_episodes') }}
 ),
 
-back_scores as (
-    select * from {{ ref('int_back_pain_scores') }}
+scores as (
+    select * from {{ ref('int_measure_scores') }}
 ),
 
 in_window as (
     select
         episodes.episode_id,
-        back_scores.assessment_date,
-        back_scores.normalized_score,
+        scores.measure_id,
+        scores.assessment_date,
+        scores.score,
         row_number() over (
-            partition by episodes.episode_id
-            order by back_scores.assessment_date desc, back_scores.normalized_score asc
+            partition by episodes.episode_id, scores.measure_id
+            order by scores.assessment_date desc, scores.score asc
         ) as pick_order
     from episodes
-    inner join back_scores
-        on episodes.person_id = back_scores.person_id
-        and back_scores.assessment_date
+    inner join scores
+        on episodes.person_id = scores.person_id
+        and scores.assessment_date
             between {{ add_months(-var('baseline_window_months'), 'episodes.procedure_date') }}
             and episodes.procedure_date
 ),
@@ -30,8 +32,9 @@ in_window as (
 final as (
     select
         episode_id,
+        measure_id,
         assessment_date as baseline_date,
-        normalized_score as baseline_score
+        score as baseline_score
     from in_window
     where pick_order = 1
 )

@@ -1,76 +1,14 @@
--- The measure's outcome for every episode, in the order of the measure's rules:
--- exclusion, then the follow-up score, then whether the follow-up window has closed.
+-- The headline measure's outcome for every episode (seed `measure`: #459, whose not-met
+-- code is the flag G2139): one row per episode, as the episode feed publishes it.
 with
 
-episodes as (
-    select * from {{ ref('int_episode_denominator') }}
-),
-
-exclusions as (
-    select * from {{ ref('int_episode_exclusions') }}
-),
-
-baseline as (
-    select * from {{ ref('int_baseline_scores') }}
-),
-
-followup as (
-    select * from {{ ref('int_followup_scores') }}
-),
-
-strata as (
-    select * from {{ ref('int_measure_strata') }}
-),
-
-quality_codes as (
-    select * from {{ ref('quality_code') }}
-),
-
-joined as (
-    select
-        episodes.*,
-        strata.as_of_date,
-        baseline.baseline_date,
-        baseline.baseline_score,
-        followup.followup_date,
-        followup.followup_score,
-        baseline.baseline_score - followup.followup_score as improvement,
-        exclusions.exclusion_reason,
-        exclusions.exclusion_diagnosis_code,
-        -- Final once the stratum's follow-up window has closed: as_of > its last day.
-        strata.as_of_date > {{ add_months_and_days('strata.followup_end_months',
-            'strata.followup_end_days', 'episodes.procedure_date') }} as is_final
-    from episodes
-    inner join strata on episodes.stratum = strata.stratum
-    left join exclusions on episodes.episode_id = exclusions.episode_id
-    left join baseline on episodes.episode_id = baseline.episode_id
-    left join followup on episodes.episode_id = followup.episode_id
-),
-
-with_outcome as (
-    select
-        *,
-        case
-            when exclusion_reason is not null then 'excluded'
-            when followup_score <= {{ var('one_year_met_max_score') }} then 'met'
-            when improvement >= {{ var('improvement_met_min') }} then 'met'
-            when followup_score is not null then 'not_met'
-            when is_final then 'not_measured'
-            else 'pending'
-        end as outcome
-    from joined
+outcomes as (
+    select * from {{ ref('int_episode_measure_outcomes') }}
 ),
 
 final as (
-    select
-        with_outcome.*,
-        quality_codes.quality_code,
-        -- The headline flag is named after its code: true exactly for G2139.
-        coalesce(quality_codes.quality_code = 'G2139', false) as g2139
-    from with_outcome
-    left join quality_codes
-        on with_outcome.stratum = quality_codes.stratum
-        and with_outcome.outcome = quality_codes.outcome
+    select * from outcomes
+    where is_headline
 )
 
 select * from final

@@ -1,5 +1,5 @@
--- Follow-up score of each episode, in its stratum's window: procedure + start months
--- + start days through procedure + end months + end days (9-15 months for fusion,
+-- Follow-up value of each episode and measure (its instrument), in the stratum's window:
+-- procedure + start months + start days through procedure + end months + end days (9-15 months for fusion,
 -- 42-140 days for discectomy), the one closest to procedure + target months;
 -- equally close: the later; same day: the highest.
 with
@@ -12,8 +12,8 @@ strata as (
     select * from {{ ref('int_measure_strata') }}
 ),
 
-back_scores as (
-    select * from {{ ref('int_back_pain_scores') }}
+scores as (
+    select * from {{ ref('int_measure_scores') }}
 ),
 
 windows as (
@@ -33,26 +33,28 @@ windows as (
 in_window as (
     select
         windows.episode_id,
-        back_scores.assessment_date,
-        back_scores.normalized_score,
+        scores.measure_id,
+        scores.assessment_date,
+        scores.score,
         row_number() over (
-            partition by windows.episode_id
+            partition by windows.episode_id, scores.measure_id
             order by
-                abs({{ dbt.datediff('windows.target_date', 'back_scores.assessment_date', 'day') }}) asc,
-                back_scores.assessment_date desc,
-                back_scores.normalized_score desc
+                abs({{ dbt.datediff('windows.target_date', 'scores.assessment_date', 'day') }}) asc,
+                scores.assessment_date desc,
+                scores.score desc
         ) as pick_order
     from windows
-    inner join back_scores
-        on windows.person_id = back_scores.person_id
-        and back_scores.assessment_date between windows.window_start and windows.window_end
+    inner join scores
+        on windows.person_id = scores.person_id
+        and scores.assessment_date between windows.window_start and windows.window_end
 ),
 
 final as (
     select
         episode_id,
+        measure_id,
         assessment_date as followup_date,
-        normalized_score as followup_score
+        score as followup_score
     from in_window
     where pick_order = 1
 )

@@ -1,4 +1,4 @@
--- One row per stratum of the measure: the run's as-of date and performance year, the
+-- One row per stratum (shared by every measure of the family): the run's as-of date and performance year, the
 -- stratum's denominator identification period and its follow-up window parameters
 -- (seed measure_stratum), so that one set of models computes every stratum.
 with
@@ -16,8 +16,7 @@ run as (
 final as (
     select
         strata.stratum,
-        strata.measure_id,
-        strata.title,
+        strata.stratum_title,
         strata.procedure_value_set,
         strata.precedence,
         strata.followup_start_months,

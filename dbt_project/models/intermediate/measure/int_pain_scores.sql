@@ -13,7 +13,9 @@ tabular as (
 ),
 
 fhir as (
+    -- ODI observations (LOINC 97909-6) are functional status, not pain: int_functional_status.
     select * from {{ ref('stg_raw__fhir_observation') }}
+    where instrument is null or instrument <> 'ODI'
 ),
 
 loads as (

@@ -1,14 +1,19 @@
--- Every count of the measure at every reporting level, one row per level, level id and
--- stratum (plus `overall`, the sums over the strata):
+-- Every count of every measure of the family at every reporting level, one row per measure,
+-- level, level id and stratum (plus `overall`, the sums over the strata):
 --   payer       the payer feeds: canonical payers only, every payer even without episodes
 --   all_payers  every episode, unmapped payers included (CMS counts all payers)
 --   tin         group reporting: episodes whose procedure line names a TIN
 --   tin_npi     individual reporting: episodes whose procedure line names a TIN and an NPI
--- Only episodes in their stratum's period with a usable age count at any level.
+-- Only episodes in their stratum's period with a usable age count at any level. Every
+-- measure has the same rows (one spine of episodes): only its outcomes differ.
 with
 
 outcomes as (
-    select * from {{ ref('int_episode_outcomes') }}
+    select * from {{ ref('int_episode_measure_outcomes') }}
+),
+
+measures as (
+    select measure_id from {{ ref('int_measures') }}
 ),
 
 strata as (
@@ -24,25 +29,25 @@ run as (
 ),
 
 counted as (
-    select stratum, payer, rendering_tin as tin, rendering_npi as npi, outcome
+    select measure_id, stratum, payer, rendering_tin as tin, rendering_npi as npi, outcome
     from outcomes
     where in_period and age_problem is null
 ),
 
 scoped as (
     select 'payer' as level, payer as level_id, payer, cast(null as {{ dbt.type_string() }}) as tin,
-        cast(null as {{ dbt.type_string() }}) as npi, stratum, outcome
+        cast(null as {{ dbt.type_string() }}) as npi, measure_id, stratum, outcome
     from counted
     where payer is not null
     union all
-    select 'all_payers', 'all', null, null, null, stratum, outcome
+    select 'all_payers', 'all', null, null, null, measure_id, stratum, outcome
     from counted
     union all
-    select 'tin', tin, null, tin, null, stratum, outcome
+    select 'tin', tin, null, tin, null, measure_id, stratum, outcome
     from counted
     where tin is not null
     union all
-    select 'tin_npi', {{ dbt.concat(["tin", "'_'", "npi"]) }}, null, tin, npi, stratum, outcome
+    select 'tin_npi', {{ dbt.concat(["tin", "'_'", "npi"]) }}, null, tin, npi, measure_id, stratum, outcome
     from counted
     where tin is not null and npi is not null
 ),
@@ -58,15 +63,17 @@ scopes as (
 ),
 
 scope_strata as (
-    -- Each scope gets every stratum and the overall row: a submission needs all strata.
-    select scopes.*, strata.stratum from scopes cross join strata
+    -- Each scope gets every measure, each of its strata and the overall row: a submission
+    -- needs all measures and strata.
+    select scopes.*, measures.measure_id, strata.stratum
+    from scopes cross join measures cross join strata
     union all
-    select scopes.*, 'overall' from scopes
+    select scopes.*, measures.measure_id, 'overall' from scopes cross join measures
 ),
 
 by_stratum as (
     select
-        level, level_id, stratum,
+        level, level_id, measure_id, stratum,
         count(*) as episodes,
         sum(case when outcome = 'excluded' then 1 else 0 end) as excluded,
         sum(case when outcome = 'pending' then 1 else 0 end) as pending,
@@ -74,7 +81,7 @@ by_stratum as (
         sum(case when outcome = 'not_met' then 1 else 0 end) as not_met,
         sum(case when outcome = 'not_measured' then 1 else 0 end) as not_measured
     from scoped
-    group by level, level_id, stratum
+    group by level, level_id, measure_id, stratum
 ),
 
 with_overall as (
@@ -82,10 +89,10 @@ with_overall as (
     union all
     -- The overall rate is the weighted average: sums over the strata, then one division.
     select
-        level, level_id, 'overall',
+        level, level_id, measure_id, 'overall',
         sum(episodes), sum(excluded), sum(pending), sum(performance_met), sum(not_met), sum(not_measured)
     from by_stratum
-    group by level, level_id
+    group by level, level_id, measure_id
 ),
 
 filled as (
@@ -101,6 +108,7 @@ filled as (
     left join with_overall as counts
         on scope_strata.level = counts.level
         and scope_strata.level_id = counts.level_id
+        and scope_strata.measure_id = counts.measure_id
         and scope_strata.stratum = counts.stratum
 ),
 
@@ -111,6 +119,7 @@ final as (
         cast(filled.payer as {{ dbt.type_string() }}) as payer,
         cast(filled.tin as {{ dbt.type_string() }}) as tin,
         cast(filled.npi as {{ dbt.type_string() }}) as npi,
+        cast(filled.measure_id as {{ dbt.type_string() }}) as measure_id,
         cast(filled.stratum as {{ dbt.type_string() }}) as stratum,
         cast(run.performance_year as {{ dbt.type_int() }}) as performance_year,
         cast(run.as_of_date as date) as as_of_date,

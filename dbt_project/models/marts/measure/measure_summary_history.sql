@@ -5,7 +5,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key=['performance_year', 'as_of_date', 'level', 'level_id', 'stratum'],
+        unique_key=['performance_year', 'as_of_date', 'measure_id', 'level', 'level_id', 'stratum'],
         incremental_strategy=('insert_overwrite' if target.type == 'spark' else 'delete+insert'),
         partition_by=(['performance_year', 'as_of_date'] if target.type == 'spark' else none),
         on_schema_change='append_new_columns',
@@ -26,6 +26,7 @@ final as (
         level,
         level_id,
         stratum,
+        measure_id,
         episodes,
         pending,
         eligible_population,
