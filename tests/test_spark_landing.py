@@ -30,14 +30,7 @@ from orchestration.engines.spark_dialect import SPARK
 from orchestration.engines.spark_versions import LOAD_PARTITION, partition_name
 from orchestration.ingest.landing import DUCKDB_ROWS, TABLES, LandingError, load_id_for, load_table
 from orchestration.warehouse import DuckDBWarehouse
-from tests.test_landing import (
-    BAD_CLAIM_ROWS,
-    BAD_PAIN_ROWS,
-    CLAIM_HEADER,
-    ELIGIBILITY_HEADER,
-    PAIN_HEADER,
-    write,
-)
+from tests.test_landing import BAD_CLAIM_ROWS, BAD_PAIN_ROWS, CLAIM_HEADER, ELIGIBILITY_HEADER, PAIN_HEADER, write
 from tests.test_landing_functional_status import deliver_functional_status
 from tests.test_landing_native import CASES, _write_case
 
@@ -276,13 +269,13 @@ def test_the_deliveries_cover_every_kind_of_outcome(deliveries):
         "invalid_text", "score_out_of_range", "unknown_scale", "nrs_scale_mismatch", "too_few_answers",
         "score_disagrees_with_answers", "unsupported_version", "answer_out_of_range",
     }  # fmt: skip
-    statuses = {row[8] for row in duck["history"]}
-    assert statuses == {"loaded", "duplicate"}
+    assert {row[8] for row in duck["history"]} == {"loaded", "duplicate"}
     assert any(row[10] for row in duck["history"]), "a version replaced"
     assert sum(row[11] for row in duck["history"]) == 4, "A2, A3, claim C2/1, ODI all_zero superseded"
-    # A2 and A3 as records, the two rows of tricky.csv as a replaced version; claim line C2/1.
-    assert len(duck["pain_score_superseded"]) == 4 and len(duck["medical_claim_superseded"]) == 1
-    assert len(duck["functional_status_superseded"]) == 1
+    # A2 and A3 as records, the two rows of tricky.csv as a replaced version; claim C2/1; ODI all_zero.
+    tables = ("pain_score", "medical_claim", "functional_status")
+    superseded = {t: len(duck[f"{t}_superseded"]) for t in tables}
+    assert superseded == {"pain_score": 4, "medical_claim": 1, "functional_status": 1}
 
 
 def test_each_loaded_version_is_one_private_parquet_folder(deliveries, spark_warehouse):
