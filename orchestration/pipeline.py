@@ -37,12 +37,15 @@ class RunOutcome:
     failures: list[str] = field(default_factory=list)
     payer_rows: list[tuple] = field(default_factory=list)
     skip_reason: str | None = None
+    refused: str | None = None  # the one line of a run that did not start (another run held the warehouse)
 
     @property
     def published(self) -> bool:
         return PUBLISH_STEP in self.step_seconds
 
     def report_lines(self) -> list[str]:
+        if self.refused:
+            return [self.refused]
         if not self.success:
             return ["g2139 run failed; nothing was published.", *(f"  - {f}" for f in self.failures)]
         folder = self.settings.output_dir / str(self.settings.performance_year)
@@ -150,13 +153,8 @@ def run_pipeline(
     quiet_environment()
     private_files()
     ensure_dbt_manifest()
-    import dagster as dg
-
-    from orchestration.automation.alerts import handle_failure
     from orchestration.automation.partitions import performance_year_partitions
-    from orchestration.automation.schedules import TRIGGER_TAG
-    from orchestration.definitions import NIGHTLY_JOB, build_definitions
-    from orchestration.resources import G2139Settings
+    from orchestration.runlock import RunLockError, acquire, release
 
     if str(settings.performance_year) not in performance_year_partitions.get_partition_keys():
         years = performance_year_partitions.get_partition_keys()
@@ -166,6 +164,26 @@ def run_pipeline(
             run_id="-",
             failures=[f"performance year {settings.performance_year} is not one of {years[0]}..{years[-1]}"],
         )
+
+    # One run per warehouse: taken here, before the job starts, so that a refusal is one line;
+    # the job takes it again (a count in this process), which is what guards scheduled runs.
+    try:
+        acquire(settings.warehouse)
+    except RunLockError as error:
+        return RunOutcome(success=False, settings=settings, run_id="-", refused=f"g2139 run: {error}")
+    try:
+        return _run_job(settings, asset_selection, verbose)
+    finally:
+        release(settings.warehouse)
+
+
+def _run_job(settings: RunSettings, asset_selection: Sequence[Any] | None, verbose: bool) -> RunOutcome:
+    import dagster as dg
+
+    from orchestration.automation.alerts import handle_failure
+    from orchestration.automation.schedules import TRIGGER_TAG
+    from orchestration.definitions import NIGHTLY_JOB, build_definitions
+    from orchestration.resources import G2139Settings
 
     job = build_definitions(G2139Settings.of(settings)).resolve_job_def(NIGHTLY_JOB)
     log_path = run_log_path(settings)

@@ -160,6 +160,14 @@ def resolve_settings(
     )
 
 
+def _say_twice(context: dg.InitResourceContext, line: str) -> None:
+    """A line for the terminal that started the run and for the run's log in the UI."""
+    from orchestration.runlock import say
+
+    say(line)
+    context.log.info(line)
+
+
 class G2139Settings(dg.ConfigurableResource):
     """The run's settings as a Dagster resource, resolved once when the run starts.
 
@@ -177,6 +185,7 @@ class G2139Settings(dg.ConfigurableResource):
     engine: str | None = None  # duckdb | spark (G2139_ENGINE)
 
     _run: RunSettings | None = PrivateAttr(default=None)
+    _locked: Path | None = PrivateAttr(default=None)  # the warehouse whose run lock this run holds
 
     @classmethod
     def of(cls, settings: RunSettings) -> G2139Settings:
@@ -218,7 +227,19 @@ class G2139Settings(dg.ConfigurableResource):
             settings = dataclasses.replace(settings, performance_year=year)
         if settings.warehouse.exists():  # made before files were private
             settings.warehouse.chmod(0o600)
+        if context.dagster_run is not None:  # a run (not a sensor's look): one per warehouse at a time
+            from orchestration.runlock import acquire
+
+            acquire(settings.warehouse, tell=lambda line: _say_twice(context, line))
+            self._locked = settings.warehouse
         self._run = settings
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._locked is not None:
+            from orchestration.runlock import release
+
+            release(self._locked)
+            self._locked = None
 
     @property
     def run(self) -> RunSettings:

@@ -62,6 +62,9 @@ def alert_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> Alert:
             alert.error_types.append(root.cls_name or "Error")
             if root.cls_name in FILE_ERRORS:
                 alert.files.append(root.message.split(": ", 1)[0].strip())
+        elif event.event_type_value == "RESOURCE_INIT_FAILURE" and event.event_specific_data.error:
+            # The run never started its steps (another run held the warehouse, say).
+            alert.error_types.append(_root_error(event.event_specific_data.error).cls_name or "Error")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed:
