@@ -85,7 +85,10 @@ def _step_seconds(instance, run_id: str) -> dict[str, float]:
 
 
 def _failures(result) -> list[str]:
-    messages = []
+    """Each failed check, and each step failure's root cause once: steps that failed for the
+    same reason (a warehouse that cannot be opened fails every loader) share one line."""
+    messages: list[str] = []
+    steps_by_error: dict[str, list[str]] = {}
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
@@ -96,7 +99,8 @@ def _failures(result) -> list[str]:
             # The root cause (a LandingError, a dbt failure) is what the user can act on.
             while error.cause is not None:
                 error = error.cause
-            messages.append(f"{event.step_key}: {error.message.strip()}")
+            steps_by_error.setdefault(error.message.strip(), []).append(event.step_key)
+    messages += [f"{', '.join(steps)}: {message}" for message, steps in steps_by_error.items()]
     return messages or ["the run failed before any step ran"]
 
 
@@ -214,5 +218,8 @@ def _run_job(settings: RunSettings, asset_selection: Sequence[Any] | None, verbo
         else:
             outcome.failures = _failures(result)
             # What the run-failure sensor does under the Dagster daemon, which an in-process run lacks.
-            handle_failure(instance, result.dagster_run, settings)
+            try:
+                handle_failure(instance, result.dagster_run)
+            except Exception as error:  # the run's own failure is what the user must see
+                outcome.failures.append(f"the alert could not be recorded ({type(error).__name__})")
     return outcome
