@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ class RunOutcome:
     failures: list[str] = field(default_factory=list)
     payer_rows: list[tuple] = field(default_factory=list)
     skip_reason: str | None = None
+    interrupted: bool = False  # stopped by Ctrl-C
     refused: str | None = None  # the one line of a run that did not start (another run held the warehouse)
 
     @property
@@ -46,6 +48,8 @@ class RunOutcome:
     def report_lines(self) -> list[str]:
         if self.refused:
             return [self.refused]
+        if self.interrupted:
+            return [f"g2139 run {self.run_id} interrupted; nothing was published."]
         if not self.success:
             return ["g2139 run failed; nothing was published.", *(f"  - {f}" for f in self.failures)]
         folder = self.settings.output_dir / str(self.settings.performance_year)
@@ -181,6 +185,37 @@ def run_pipeline(
         release(settings.warehouse)
 
 
+@contextlib.contextmanager
+def _children_stderr_to(log) -> Iterator[None]:
+    """The processes the run starts (dbt, Dagster's log tails and their watchers) write their
+    errors to file descriptor 2: into the run log, so that a Ctrl-C, which reaches them all,
+    never prints their tracebacks in the terminal. This process's own lines still go there."""
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    os.dup2(log.fileno(), 2)
+    try:
+        with (
+            open(terminal, "w", encoding="utf-8", closefd=False) as stderr,
+            contextlib.redirect_stderr(stderr),
+        ):
+            yield
+    finally:
+        os.dup2(terminal, 2)
+        os.close(terminal)
+
+
+def _interrupted(result) -> bool:
+    """The run stopped on Ctrl-C (SIGINT): Dagster ends the step it was in as interrupted."""
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.step_failure_data.error
+            while error.cause is not None:
+                error = error.cause
+            if error.cls_name in ("DagsterExecutionInterruptedError", "KeyboardInterrupt"):
+                return True
+    return False
+
+
 def _run_job(settings: RunSettings, asset_selection: Sequence[Any] | None, verbose: bool) -> RunOutcome:
     import dagster as dg
 
@@ -199,6 +234,7 @@ def _run_job(settings: RunSettings, asset_selection: Sequence[Any] | None, verbo
         dg.DagsterInstance.get() as instance,
         open(log_path, "a", encoding="utf-8") as log,
         contextlib.redirect_stdout(sys.stdout if verbose else log),
+        contextlib.nullcontext() if verbose else _children_stderr_to(log),
     ):
         result = job.execute_in_process(
             instance=instance,
@@ -217,6 +253,7 @@ def _run_job(settings: RunSettings, asset_selection: Sequence[Any] | None, verbo
             outcome.skip_reason = None if outcome.published else _skip_reason(instance, result.run_id)
         else:
             outcome.failures = _failures(result)
+            outcome.interrupted = _interrupted(result)
             # What the run-failure sensor does under the Dagster daemon, which an in-process run lacks.
             try:
                 handle_failure(instance, result.dagster_run)

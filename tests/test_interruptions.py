@@ -1,19 +1,24 @@
-"""A run killed while publishing: the next run makes the publication a clean run makes.
-
-Night one publishes a small delivery; night two brings late claims and is killed (SIGKILL,
-in its own process) at a point inside publishing; the run after it must leave the same
-publication as one run from scratch over the same files."""
+"""Interrupted runs. Killed while publishing: the next run makes the publication a clean run
+makes (night one publishes a small delivery; night two brings late claims and is killed,
+SIGKILL in its own process, at a point inside publishing; the run after it must leave the
+same publication as one run from scratch over the same files). Stopped by Ctrl-C while dbt
+builds: one line says so, no traceback."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from orchestration.pipeline import run_pipeline
-from tests.conftest import DEMO_SEED, Published, settings_for
+from tests.conftest import AS_OF, DEMO_SEED, Published, settings_for
 from tests.nights import differences, publication, run_killed_at
 
 pytestmark = pytest.mark.pipeline
@@ -80,3 +85,42 @@ def test_a_run_killed_while_publishing_is_made_good_by_the_next_run(
     # Killed before the swap: the live publication is night one's, so the build is redone.
     assert outcome.published or point == "after_swap"
     assert differences(publication(copy.folder), clean_night_two) == []
+
+
+def _dbt_running(group: int) -> bool:
+    """A dbt process in the process group ``group`` (the run's, as a terminal's job)."""
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            program = [os.path.basename(arg) for arg in (entry / "cmdline").read_bytes().split(b"\0")[:2]]
+        except (OSError, IndexError):
+            continue
+        if entry.name.isdigit() and int(stat[2]) == group and b"dbt" in program:
+            return True
+    return False
+
+
+def test_ctrl_c_while_dbt_builds_says_so_in_one_line(deliveries, tmp_path):
+    command = [
+        sys.executable, "-m", "orchestration.cli", "run", "--landing", str(deliveries[0]),
+        "--output", str(tmp_path / "published"), "--warehouse", str(tmp_path / "warehouse.duckdb"),
+        "--as-of", AS_OF,
+    ]  # fmt: skip
+    # Its own process group, as a terminal's job: Ctrl-C reaches every process of it.
+    run = subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 300
+        while not _dbt_running(run.pid) and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert run.poll() is None, "the run ended before dbt started"
+        time.sleep(1)
+        os.killpg(run.pid, signal.SIGINT)
+        out, err = run.communicate(timeout=300)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == 130
+    [line] = err.splitlines()
+    assert out == "" and re.fullmatch(r"g2139 run [0-9a-f-]{36} interrupted; nothing was published\.", line)
+    assert not (tmp_path / "published" / "2026").exists()
