@@ -185,7 +185,6 @@ class G2139Settings(dg.ConfigurableResource):
     engine: str | None = None  # duckdb | spark (G2139_ENGINE)
 
     _run: RunSettings | None = PrivateAttr(default=None)
-    _locked: Path | None = PrivateAttr(default=None)  # the warehouse whose run lock this run holds
 
     @classmethod
     def of(cls, settings: RunSettings) -> G2139Settings:
@@ -228,18 +227,12 @@ class G2139Settings(dg.ConfigurableResource):
         if settings.warehouse.exists():  # made before files were private
             settings.warehouse.chmod(0o600)
         if context.dagster_run is not None:  # a run (not a sensor's look): one per warehouse at a time
-            from orchestration.runlock import acquire
+            from orchestration.runlock import hold
 
-            acquire(settings.warehouse, tell=lambda line: _say_twice(context, line))
-            self._locked = settings.warehouse
+            # Held until the run's process ends (the daemon and the UI start one per run);
+            # `g2139 run` holds it already and lets it go when the job has finished.
+            hold(settings.warehouse, tell=lambda line: _say_twice(context, line))
         self._run = settings
-
-    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        if self._locked is not None:
-            from orchestration.runlock import release
-
-            release(self._locked)
-            self._locked = None
 
     @property
     def run(self) -> RunSettings:

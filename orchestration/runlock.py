@@ -4,9 +4,9 @@ landing sensor or the UI.
 A run holds an exclusive OS lock (``flock``) on ``<warehouse>.lock`` from its start to its
 end; the lock goes with the process, so a killed run never leaves it behind. A second run
 waits for it a bounded time (``G2139_RUN_WAIT_SECONDS``, default 600), saying so in one
-line, then refuses in one line. Within one process the lock is re-entrant: `g2139 run`
-takes it before the job starts, and the job's own taking of it (what protects runs the
-daemon or the UI launch) is then a count.
+line, then refuses in one line. `g2139 run` takes it before the job starts and lets it go when the job has
+finished; the job's own taking of it (what protects the runs the daemon or the UI launch,
+each in its own process) is then nothing more, and otherwise lasts until the process ends.
 """
 
 from __future__ import annotations
@@ -82,6 +82,13 @@ def _try_lock(fd: int) -> bool:
     except BlockingIOError:
         return False
     return True
+
+
+def hold(warehouse: Path, tell: Callable[[str], None] = say) -> None:
+    """Takes the lock unless this process holds it already; kept until the process ends or
+    the one who took it first releases it."""
+    if str(lock_path(warehouse.absolute())) not in _held:
+        acquire(warehouse, tell)
 
 
 def release(warehouse: Path) -> None:
