@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C (128 + SIGINT)
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="g2139", description=__doc__)
@@ -103,9 +105,15 @@ def _run(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(f"g2139: {error}", file=sys.stderr)
         return 2
-    outcome = run_pipeline(settings, verbose=args.verbose)
+    try:
+        outcome = run_pipeline(settings, verbose=args.verbose)
+    except KeyboardInterrupt:  # Ctrl-C outside the job's steps (starting, or summing up)
+        print("g2139 run interrupted; nothing was published.", file=sys.stderr)
+        return INTERRUPTED
     for line in outcome.report_lines():
         print(line, file=sys.stdout if outcome.success else sys.stderr)
+    if outcome.interrupted:
+        return INTERRUPTED
     return 0 if outcome.success else 1
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,12 +39,18 @@ class RunOutcome:
     failures: list[str] = field(default_factory=list)
     payer_rows: list[tuple] = field(default_factory=list)
     skip_reason: str | None = None
+    interrupted: bool = False  # stopped by Ctrl-C
+    refused: str | None = None  # the one line of a run that did not start (another run held the warehouse)
 
     @property
     def published(self) -> bool:
         return PUBLISH_STEP in self.step_seconds
 
     def report_lines(self) -> list[str]:
+        if self.refused:
+            return [self.refused]
+        if self.interrupted:
+            return [f"g2139 run {self.run_id} interrupted; nothing was published."]
         if not self.success:
             return ["g2139 run failed; nothing was published.", *(f"  - {f}" for f in self.failures)]
         folder = self.settings.output_dir / str(self.settings.performance_year)
@@ -83,7 +90,10 @@ def _step_seconds(instance, run_id: str) -> dict[str, float]:
 
 
 def _failures(result) -> list[str]:
-    messages = []
+    """Each failed check, and each step failure's root cause once: steps that failed for the
+    same reason (a warehouse that cannot be opened fails every loader) share one line."""
+    messages: list[str] = []
+    steps_by_error: dict[str, list[str]] = {}
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
@@ -94,7 +104,8 @@ def _failures(result) -> list[str]:
             # The root cause (a LandingError, a dbt failure) is what the user can act on.
             while error.cause is not None:
                 error = error.cause
-            messages.append(f"{event.step_key}: {error.message.strip()}")
+            steps_by_error.setdefault(error.message.strip(), []).append(event.step_key)
+    messages += [f"{', '.join(steps)}: {message}" for message, steps in steps_by_error.items()]
     return messages or ["the run failed before any step ran"]
 
 
@@ -153,13 +164,8 @@ def run_pipeline(
     quiet_environment()
     private_files()
     ensure_dbt_manifest()
-    import dagster as dg
-
-    from orchestration.automation.alerts import handle_failure
     from orchestration.automation.partitions import performance_year_partitions
-    from orchestration.automation.schedules import TRIGGER_TAG
-    from orchestration.definitions import NIGHTLY_JOB, build_definitions
-    from orchestration.resources import G2139Settings
+    from orchestration.runlock import RunLockError, acquire, release
 
     if str(settings.performance_year) not in performance_year_partitions.get_partition_keys():
         years = performance_year_partitions.get_partition_keys()
@@ -169,6 +175,57 @@ def run_pipeline(
             run_id="-",
             failures=[f"performance year {settings.performance_year} is not one of {years[0]}..{years[-1]}"],
         )
+
+    # One run per warehouse: taken here, before the job starts, so that a refusal is one line;
+    # the job takes it again (a count in this process), which is what guards scheduled runs.
+    try:
+        acquire(settings.warehouse)
+    except RunLockError as error:
+        return RunOutcome(success=False, settings=settings, run_id="-", refused=f"g2139 run: {error}")
+    try:
+        return _run_job(settings, asset_selection, verbose)
+    finally:
+        release(settings.warehouse)
+
+
+@contextlib.contextmanager
+def _children_stderr_to(log) -> Iterator[None]:
+    """The processes the run starts (dbt, Dagster's log tails and their watchers) write their
+    errors to file descriptor 2: into the run log, so that a Ctrl-C, which reaches them all,
+    never prints their tracebacks in the terminal. This process's own lines still go there."""
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    os.dup2(log.fileno(), 2)
+    try:
+        with (
+            open(terminal, "w", encoding="utf-8", closefd=False) as stderr,
+            contextlib.redirect_stderr(stderr),
+        ):
+            yield
+    finally:
+        os.dup2(terminal, 2)
+        os.close(terminal)
+
+
+def _interrupted(result) -> bool:
+    """The run stopped on Ctrl-C (SIGINT): Dagster ends the step it was in as interrupted."""
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.step_failure_data.error
+            while error.cause is not None:
+                error = error.cause
+            if error.cls_name in ("DagsterExecutionInterruptedError", "KeyboardInterrupt"):
+                return True
+    return False
+
+
+def _run_job(settings: RunSettings, asset_selection: Sequence[Any] | None, verbose: bool) -> RunOutcome:
+    import dagster as dg
+
+    from orchestration.automation.alerts import handle_failure
+    from orchestration.automation.schedules import TRIGGER_TAG
+    from orchestration.definitions import NIGHTLY_JOB, build_definitions
+    from orchestration.resources import G2139Settings
 
     job = build_definitions(G2139Settings.of(settings)).resolve_job_def(NIGHTLY_JOB)
     log_path = run_log_path(settings)
@@ -180,6 +237,7 @@ def run_pipeline(
         dg.DagsterInstance.get() as instance,
         open(log_path, "a", encoding="utf-8") as log,
         contextlib.redirect_stdout(sys.stdout if verbose else log),
+        contextlib.nullcontext() if verbose else _children_stderr_to(log),
     ):
         result = job.execute_in_process(
             instance=instance,
@@ -198,6 +256,10 @@ def run_pipeline(
             outcome.skip_reason = None if outcome.published else _skip_reason(instance, result.run_id)
         else:
             outcome.failures = _failures(result)
+            outcome.interrupted = _interrupted(result)
             # What the run-failure sensor does under the Dagster daemon, which an in-process run lacks.
-            handle_failure(instance, result.dagster_run, settings)
+            try:
+                handle_failure(instance, result.dagster_run)
+            except Exception as error:  # the run's own failure is what the user must see
+                outcome.failures.append(f"the alert could not be recorded ({type(error).__name__})")
     return outcome

@@ -160,6 +160,14 @@ def resolve_settings(
     )
 
 
+def _say_twice(context: dg.InitResourceContext, line: str) -> None:
+    """A line for the terminal that started the run and for the run's log in the UI."""
+    from orchestration.runlock import say
+
+    say(line)
+    context.log.info(line)
+
+
 class G2139Settings(dg.ConfigurableResource):
     """The run's settings as a Dagster resource, resolved once when the run starts.
 
@@ -218,6 +226,12 @@ class G2139Settings(dg.ConfigurableResource):
             settings = dataclasses.replace(settings, performance_year=year)
         if settings.warehouse.exists():  # made before files were private
             settings.warehouse.chmod(0o600)
+        if context.dagster_run is not None:  # a run (not a sensor's look): one per warehouse at a time
+            from orchestration.runlock import hold
+
+            # Held until the run's process ends (the daemon and the UI start one per run);
+            # `g2139 run` holds it already and lets it go when the job has finished.
+            hold(settings.warehouse, tell=lambda line: _say_twice(context, line))
         self._run = settings
 
     @property

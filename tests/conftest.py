@@ -104,3 +104,8 @@ def tree_digest(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
     }
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "pipeline: runs the whole nightly job (slow tier)")
+    config.addinivalue_line("markers", "spark: runs on the Spark engine (its session starts once)")

@@ -63,6 +63,32 @@ def test_path_resent_with_the_content_of_another_file_is_a_duplicate_and_drops_i
     assert scores(con) == [("P2", "5.000000")]
 
 
+def test_a_stale_copy_of_a_replaced_version_is_a_duplicate_and_never_undoes_the_correction(tmp_path, con):
+    old = f"{SCORED_HEADER}\nA1,P1,2024-01-05,back,NRS,7,10\n"
+    write(tmp_path, "pain_score", "a.csv", old)
+    write(tmp_path, "pain_score", "resend.csv", old)
+    _, copy = load_table(con, tmp_path, PAIN_SCORE, "run-1")
+    assert copy.duplicate_of == "pain_score/a.csv"
+    # The path re-sent with a correction; the old copy is still in the folder.
+    write(tmp_path, "pain_score", "a.csv", f"{SCORED_HEADER}\nA1,P1,2024-01-05,back,NRS,3,10\n")
+    corrected, stale = load_table(con, tmp_path, PAIN_SCORE, "run-2")
+    assert corrected.replaces is not None and corrected.status == "loaded"
+    assert (stale.status, stale.duplicate_of, stale.replaces) == ("duplicate", "pain_score/a.csv", None)
+    assert (stale.rows_read, stale.rows_loaded, stale.rows_superseded) == (0, 0, 0)
+    assert scores(con) == [("P1", "3.000000")]
+    # The old bytes sent again under the corrected path itself: a stale copy too, the correction stays.
+    write(tmp_path, "pain_score", "a.csv", old)
+    again = load_table(con, tmp_path, PAIN_SCORE, "run-3")
+    stale_copies = [("duplicate", "pain_score/a.csv", None)] * 2
+    assert [(f.status, f.duplicate_of, f.replaces) for f in again] == stale_copies
+    assert scores(con) == [("P1", "3.000000")]
+    # Bytes once loaded are never loaded again as something new.
+    loads = con.execute(
+        "select file_sha256, count(*) from raw.load_history where status = 'loaded' group by 1"
+    ).fetchall()
+    assert len(loads) == 2 and all(n == 1 for _, n in loads)
+
+
 # Defect 4, second face: a file still being written was loaded twice (partial, then complete).
 def test_file_that_changes_while_read_waits_for_the_next_run(tmp_path, con, monkeypatch):
     write(tmp_path, "pain_score", "a.csv", f"{PAIN_HEADER}\nP1,2024-01-05,back,NRS,7,10\n")

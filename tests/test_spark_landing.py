@@ -389,3 +389,15 @@ def test_the_scan_notes_carriage_returns_for_spark(tmp_path, text, expected):
 
     path = write(tmp_path, "pain_score", "p.csv", text)
     assert scan_csv(path, "p.csv").carriage_returns is expected
+
+
+def test_a_stale_copy_is_a_duplicate_that_changes_nothing_on_both_engines(deliveries):
+    """The second delivery corrects tricky.csv; its old bytes stay in z_copies/: a stale copy."""
+    copy = "pain_score/z_copies/copy of tricky.csv"
+    for records in deliveries[1]:
+        history = [row for row in records["history"] if row[1] == copy]
+        stale = ("duplicate", "pain_score/tricky.csv", 0)
+        assert [(row[8], row[7], row[5]) for row in history] == [stale, stale]
+        assert not [row for row in records["pain_score"] if copy in row]
+        loaded = [(row[0], row[2]) for row in records["history"] if row[8] == "loaded"]
+        assert len(loaded) == len(set(loaded)), "no content is loaded twice"

@@ -1,5 +1,6 @@
 """The transform stage's pure parts: dbt's profile and arguments from the settings resource,
-and change detection from loaded files, run vars and node checksums (never the publication)."""
+and change detection from loaded files, run vars and node checksums, trusted only while the
+live publication is the one that build's run made."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from orchestration.resources import resolve_settings
 from orchestration.transform.dbt_target import DUCKDB_TARGET
 from orchestration.transform.project import dbt_build_args, write_profiles
 from orchestration.transform.state import (
-    forget_build,
+    PART_NAMES,
+    BuildState,
+    decide,
     input_state,
     last_built_state,
+    live_run_id,
     project_checksums,
     record_built_state,
 )
@@ -68,14 +72,28 @@ def test_state_follows_files_vars_and_node_checksums_not_manifest_bytes(tmp_path
     )
 
 
-def test_state_is_kept_in_the_warehouse_and_a_failed_run_forgets_its_build(tmp_path):
+def test_a_build_counts_only_while_its_run_made_the_live_publication(tmp_path):
     warehouse = DuckDBWarehouse(tmp_path / "w.duckdb")
     warehouse.execute("create table t (x int)")
     assert last_built_state(warehouse) is None
-    record_built_state(warehouse, "s1", "run-1")
+    record_built_state(warehouse, "s1", "run-1", {"reference": "r"})
     assert last_built_state(warehouse) == "s1"
-    forget_build(warehouse, "run-1")
-    assert last_built_state(warehouse) is None
+    current = BuildState("s1", {"reference": "r", **{name: "p" for name in PART_NAMES}})
+    # Killed before its release was swapped in, or stopped by a check: run-0's release is live.
+    assert decide(warehouse, current, [], live_run="run-0").build
+    assert "not its own" in decide(warehouse, current, [], live_run="run-0").reason
+    assert decide(warehouse, current, [], live_run=None).build  # nothing published
+    assert not decide(warehouse, current, [], live_run="run-1").build
+    assert decide(warehouse, BuildState("s2", current.parts), [], live_run="run-1").build
+
+
+def test_the_live_run_is_read_from_the_publication_manifest(tmp_path):
+    assert live_run_id(tmp_path, 2026) is None
+    (tmp_path / "2026").mkdir()
+    (tmp_path / "2026" / "manifest.json").write_text("{not json")
+    assert live_run_id(tmp_path, 2026) is None
+    (tmp_path / "2026" / "manifest.json").write_text(json.dumps({"run_id": "run-1"}))
+    assert live_run_id(tmp_path, 2026) == "run-1" and live_run_id(tmp_path, 2025) is None
 
 
 def test_the_run_dbt_cli_knows_the_dbt_version_without_starting_dbt(tmp_path, monkeypatch):

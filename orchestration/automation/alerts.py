@@ -1,5 +1,9 @@
-"""A failed run leaves one alert: a row in the warehouse (`ops.alerts`) and, when
-`G2139_ALERT_WEBHOOK` is set, a JSON POST to that URL.
+"""A failed run leaves one alert: a line in `alerts.jsonl` of the Dagster instance's folder
+(DAGSTER_HOME, beside the run history) and, when `G2139_ALERT_WEBHOOK` is set, a JSON POST
+to that URL.
+
+Nothing here needs the warehouse: a run can fail because the warehouse cannot be used (a
+corrupt file, another process holding it, a full disk), and its alert must still be made.
 
 An alert names what failed by ids only: the run, the failed steps and error types, the
 checks that failed (asset and check name) and the landing files a loader error names.
@@ -15,15 +19,12 @@ import urllib.request
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 
-from orchestration.automation.partitions import partition_year
-from orchestration.resources import G2139Settings, RunSettings
-from orchestration.warehouse import Warehouse
-
 ENV_WEBHOOK = "G2139_ALERT_WEBHOOK"
-ALERTS_TABLE = "ops.alerts"
+ALERTS_FILE = "alerts.jsonl"
 WEBHOOK_TIMEOUT_SECONDS = 10
 # Loader errors are "<path>: <reason>" about a file, never about a row's values.
 FILE_ERRORS = ("LandingError",)
@@ -62,6 +63,9 @@ def alert_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> Alert:
             alert.error_types.append(root.cls_name or "Error")
             if root.cls_name in FILE_ERRORS:
                 alert.files.append(root.message.split(": ", 1)[0].strip())
+        elif event.event_type_value == "RESOURCE_INIT_FAILURE" and event.event_specific_data.error:
+            # The run never started its steps (another run held the warehouse, say).
+            alert.error_types.append(_root_error(event.event_specific_data.error).cls_name or "Error")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed:
@@ -69,18 +73,22 @@ def alert_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> Alert:
     return alert
 
 
-def write_alert(warehouse: Warehouse, alert: Alert) -> None:
-    row = {
-        key: json.dumps(value) if isinstance(value, list) else value for key, value in asdict(alert).items()
-    }
-    columns = ", ".join(row)
-    with warehouse.connect() as con:
-        con.execute("create schema if not exists ops")
-        con.execute(f"create table if not exists {ALERTS_TABLE} ({', '.join(f'{c} varchar' for c in row)})")
-        con.execute(
-            f"insert into {ALERTS_TABLE} ({columns}) values ({', '.join('?' for _ in row)})",
-            list(row.values()),
-        )
+def alerts_path(instance: dg.DagsterInstance) -> Path:
+    return Path(instance.root_directory) / ALERTS_FILE
+
+
+def write_alert(path: Path, alert: Alert) -> bool:
+    """Appends the alert as one JSON line (0600); a file that cannot be written is logged, never
+    raised: the run's own failure is what the user must see."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with open(fd, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(asdict(alert), sort_keys=True) + "\n")
+    except OSError as error:
+        log.warning("alert %s: not recorded in %s (%s)", alert.alert_id, path, error.strerror or error)
+        return False
+    return True
 
 
 def post_alert(alert: Alert, url: str) -> bool:
@@ -99,25 +107,11 @@ def post_alert(alert: Alert, url: str) -> bool:
         return False
 
 
-def settings_of_run(g2139: G2139Settings, run: dg.DagsterRun) -> RunSettings:
-    """The failed run's settings: the resource as defined, its run config, its partition."""
-    config = (run.run_config or {}).get("resources", {}).get("g2139", {}).get("config", {}) or {}
-    fields = {**g2139.model_dump(), **config}
-    year = partition_year(run.tags)
-    if year is not None:
-        fields["performance_year"] = year
-    return G2139Settings(**fields).resolve()
-
-
-def handle_failure(instance: dg.DagsterInstance, run: dg.DagsterRun, settings: RunSettings) -> Alert:
-    """What follows a failed run: its build no longer counts as up to date, and one alert."""
-    from orchestration.transform.state import forget_build
-
+def handle_failure(instance: dg.DagsterInstance, run: dg.DagsterRun) -> Alert:
+    """What follows a failed run: one alert. (Its build, if it made one, is not the live
+    publication's, so the next run builds again: see transform/state.py.)"""
     alert = alert_for_run(instance, run)
-    warehouse = settings.duckdb_warehouse()
-    if settings.warehouse.exists():
-        forget_build(warehouse, run.run_id)
-    write_alert(warehouse, alert)
+    write_alert(alerts_path(instance), alert)
     url = os.environ.get(ENV_WEBHOOK, "").strip()
     if url:
         post_alert(alert, url)
@@ -128,10 +122,11 @@ def handle_failure(instance: dg.DagsterInstance, run: dg.DagsterRun, settings: R
     name="alert_on_failure",
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
-        f"After a failed run: one alert row in {ALERTS_TABLE} (ids only), POSTed to {ENV_WEBHOOK} when set; "
-        "the failed run's build no longer counts, so the next run rebuilds."
+        f"After a failed run: one alert line in DAGSTER_HOME/{ALERTS_FILE} (ids only), "
+        f"POSTed to {ENV_WEBHOOK} when set; "
+        "a build the failed run made is not published, so the next run rebuilds."
     ),
 )
-def alert_on_failure(context: dg.RunFailureSensorContext, g2139: G2139Settings) -> None:
-    alert = handle_failure(context.instance, context.dagster_run, settings_of_run(g2139, context.dagster_run))
+def alert_on_failure(context: dg.RunFailureSensorContext) -> None:
+    alert = handle_failure(context.instance, context.dagster_run)
     context.log.info(f"alert {alert.alert_id} recorded for run {alert.run_id}")

@@ -5,7 +5,9 @@ One pass per file, in this order:
 1. the file's identity (its path relative to the landing folder) and content
    (SHA-256), then its columns: a file with unusable columns fails here;
 2. only then the duplicate lookup: content already in use in this table is a
-   duplicate; a path re-sent with other content replaces its earlier version;
+   duplicate, content loaded before and since replaced a stale copy (a duplicate
+   that changes nothing); a path re-sent with other content replaces its earlier
+   version;
 3. an independent, streaming count of the file's records (``landing_csv``, or the
    Parquet footer) that also names every record that cannot be read;
 4. DuckDB reads the file under a safe name (never as a pattern) with the fixed
@@ -59,6 +61,7 @@ from orchestration.ingest.landing_store import (
     current_version,
     engine_settings,
     ensure_raw_schema,
+    loaded_before,
     loaded_under,
     record,
     supersede_records,
@@ -253,10 +256,12 @@ def known_content(
     size: int,
     rows: DuckDBRows = DUCKDB_ROWS,
 ) -> tuple[FileLoad | None, tuple[str, str] | None]:
-    """The duplicate lookup: (the duplicate's load when the content is in use, the path's current version).
+    """The duplicate lookup: (the duplicate's load when the content is known, the path's current version).
 
     Content already in use under this path, or under another path of the table, is a
     duplicate; in the second case the path's own earlier version is replaced by it.
+    Content loaded before and since replaced is a stale copy: a duplicate of the path it was
+    first loaded under that changes nothing (an older copy never undoes a correction).
     """
     current = current_version(con, spec.name, name)
     if current is not None and current[1] == sha256:
@@ -267,6 +272,9 @@ def known_content(
             if current is not None:
                 rows.supersede_version(con, spec, current[0], load_id)
             return _duplicate(con, load_id, run_id, spec, name, sha256, size, earlier, current), current
+    stale = loaded_before(con, spec.name, sha256)
+    if stale is not None:
+        return _duplicate(con, load_id, run_id, spec, name, sha256, size, stale), current
     return None, current
 
 

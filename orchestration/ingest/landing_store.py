@@ -155,6 +155,18 @@ def loaded_under(con: duckdb.DuckDBPyConnection, table: str, sha256: str) -> str
     return row[0] if row else None
 
 
+def loaded_before(con: duckdb.DuckDBPyConnection, table: str, sha256: str) -> str | None:
+    """The path under which this content was first loaded in this table, in use or since
+    replaced: bytes once loaded are never loaded again as something new (a stale copy)."""
+    row = con.execute(
+        f"""select source_file from {RAW_SCHEMA}.load_history
+            where table_name = ? and file_sha256 = ? and status = '{LOADED}'
+            order by loaded_at, load_id limit 1""",
+        [table, sha256],
+    ).fetchone()
+    return row[0] if row else None
+
+
 def _move(con: duckdb.DuckDBPyConnection, table: str, where: str, params: list, by: str, reason: str) -> int:
     """Moves the rows of ``raw.<table>`` matching ``where`` to its superseded table."""
     target = f"{RAW_SCHEMA}.{table}_superseded"

@@ -24,7 +24,7 @@ from orchestration.transform.project import (
 from orchestration.transform.reused_seeds import reused_seed_outputs
 from orchestration.transform.run_parameters import write_run_parameters
 from orchestration.transform.skip import record_skip
-from orchestration.transform.state import build_state, decide, record_built_state, seed_relations
+from orchestration.transform.state import build_state, decide, live_run_id, record_built_state, seed_relations
 from orchestration.transform.workarounds import filter_gating_warnings
 from orchestration.warmup import warm_up
 
@@ -42,7 +42,8 @@ def measure_dbt_assets(
 ) -> Iterator[Any]:
     settings, warehouse, target = g2139.run, g2139.duckdb_warehouse, dbt_target.for_run(g2139.run)
     state = build_state(warehouse, settings, dbt_project.manifest_path)
-    decision = decide(warehouse, state, seed_relations(dbt_project.manifest_path))
+    live = live_run_id(settings.output_dir, settings.performance_year)
+    decision = decide(warehouse, state, seed_relations(dbt_project.manifest_path), live)
     # Reused seeds are not re-tested: their checks are not evaluated in this run either.
     filter_gating_warnings(skipping=not decision.build or decision.reuse_reference)
     if not decision.build:

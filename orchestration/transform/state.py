@@ -3,9 +3,13 @@
 The marts depend on the files loaded into ``raw`` (their sha256), the run's vars (as-of
 date, performance year, rule overrides), the project's vars and the dbt project itself
 (the checksum of every model, seed and test node and the text of the project's macros).
-When that state equals the one of the last successful build in this warehouse, a rebuild
-would reproduce the same marts, so the build (and with it the checks and the publication
-downstream) is skipped. The state is kept in the warehouse by this stage, which owns it.
+When that state equals the one of the last successful build in this warehouse, and the live
+publication (`<output>/<PY>/manifest.json`) is the one that build's run made, a rebuild would
+reproduce the same marts and the same files, so the build (and with it the checks and the
+publication downstream) is skipped. The state is kept in the warehouse by this stage, which
+owns it; the publication is asked, never trusted blindly: a run killed while publishing, or
+stopped by a check, built marts that were never published, and the next run builds and
+publishes again.
 
 The reference data (the seeds: value sets, payers, strata) is a part of its own: the seed
 files and their configuration, the tests on seeds alone, the project's macros and vars,
@@ -29,6 +33,8 @@ from orchestration.rules import project_vars
 from orchestration.warehouse import Warehouse
 
 STATE_TABLE = "meta.build_state"
+# The live publication's manifest (`<output>/<PY>/manifest.json`, written by the publish stage).
+LIVE_MANIFEST = "manifest.json"
 
 
 _MANIFEST: dict[str, dict[str, Any]] = {}  # the last manifest parsed, by its bytes' digest
@@ -140,20 +146,37 @@ def build_state(warehouse: Warehouse, settings: RunSettings, manifest_path: Path
     )
 
 
-def decide(warehouse: Warehouse, current: BuildState, seeds: list[tuple[str, str]]) -> Decision:
+def live_run_id(output_dir: Path, year: int) -> str | None:
+    """The run id in the live publication's manifest, if there is one and it can be read."""
+    try:
+        manifest = json.loads((output_dir / str(year) / LIVE_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest.get("run_id") if isinstance(manifest, dict) else None
+
+
+def decide(
+    warehouse: Warehouse, current: BuildState, seeds: list[tuple[str, str]], live_run: str | None
+) -> Decision:
     """Build or skip, with the reason the UI and the terminal show; a build reuses the
-    reference data when it is unchanged and still in the warehouse (``seeds``)."""
+    reference data when it is unchanged and still in the warehouse (``seeds``).
+
+    Skipped only when the last build had the same inputs and its run made the live
+    publication (``live_run``): the build state means "built and published"."""
     last = last_build(warehouse)
     if last is None:
         return Decision(True, "no earlier build in this warehouse", None)
     state, run_id, parts = last
-    if state == current.state:
+    if state == current.state and live_run == run_id:
         return Decision(
             False, f"nothing new since run {run_id} (same landing files, parameters and dbt nodes)", run_id
         )
-    changed = [label for name, label in PART_NAMES.items() if parts.get(name) != current.parts[name]]
+    if state == current.state:
+        reason = f"run {run_id} built the same inputs but the live publication is not its own"
+    else:
+        changed = [label for name, label in PART_NAMES.items() if parts.get(name) != current.parts[name]]
+        reason = f"{', '.join(changed) or 'inputs'} changed since run {run_id}"
     reuse = parts.get(REFERENCE) == current.parts[REFERENCE] and tables_present(warehouse, seeds)
-    reason = f"{', '.join(changed) or 'inputs'} changed since run {run_id}"
     if reuse:
         reason += "; reference data unchanged, reused"
     return Decision(True, reason, run_id, reuse_reference=reuse)
@@ -205,11 +228,3 @@ def record_built_state(
         f"insert into {STATE_TABLE} (state, run_id, built_at, parts) "
         f"values ('{state}', '{run_id}', now(), '{json.dumps(parts or {})}')",
     )
-
-
-def forget_build(warehouse: Warehouse, run_id: str) -> None:
-    """A run that built the marts but then failed (a blocking check, the publication) must not
-    let the next run skip as "nothing new": its build no longer counts."""
-    if last_built_state(warehouse) is not None:
-        # A Dagster run id is a uuid: safe as a literal.
-        warehouse.execute(f"delete from {STATE_TABLE} where run_id = '{run_id}'")
