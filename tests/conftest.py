@@ -104,3 +104,8 @@ def tree_digest(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
     }
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "pipeline: starts the real services or runs the whole pipeline (slow)")
+    config.addinivalue_line("markers", "spark: needs the Spark engine (dbt-spark, a local Spark)")
