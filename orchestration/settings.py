@@ -12,7 +12,8 @@ ENV_WAREHOUSE = "G2139_WAREHOUSE"
 ENV_AS_OF = "G2139_AS_OF"
 ENV_PERFORMANCE_YEAR = "G2139_PERFORMANCE_YEAR"
 ENV_ENGINE = "G2139_ENGINE"
-# duckdb: everything in one DuckDB file. spark: dbt builds the measure on Spark (engines/spark.py).
+# The `engine` setting. duckdb: everything in one DuckDB file. spark: Spark holds the loaded
+# rows and dbt builds the measure on it (engines/spark.py). Its resources: definitions.py.
 ENGINES = ("duckdb", "spark")
 
 DEFAULT_LANDING = "data/landing"
