@@ -102,15 +102,16 @@ def test_every_model_seed_source_and_column_is_described(published):
 
 
 def test_dbt_docs_site_builds_offline_as_one_static_page(published, tmp_path):
+    from orchestration.transform.dbt_target import DUCKDB_TARGET
     from orchestration.transform.project import write_profiles
 
     settings = published.copy_to(tmp_path / "copy").settings
-    profiles = write_profiles(settings)
+    profiles = write_profiles(settings, DUCKDB_TARGET)
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
     dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
     subprocess.run(
         [dbt, "docs", "generate", "--static", "--quiet", "--profiles-dir", str(profiles),
-         "--target", settings.engine, "--target-path", str(tmp_path / "docs")],
+         "--target", DUCKDB_TARGET.name, "--target-path", str(tmp_path / "docs")],
         cwd=DBT_PROJECT_DIR, env=env, check=True,
     )  # fmt: skip
     page = (tmp_path / "docs" / "static_index.html").read_text(encoding="utf-8")
