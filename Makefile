@@ -14,7 +14,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 DEMO_DIR := data/demo
 
-.PHONY: setup demo test lint bench dagster clean
+.PHONY: setup demo test lint bench dagster docs clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,14 +41,25 @@ bench: setup
 
 # The UI, daemon, schedule and sensors on the demo data (written once if missing); the
 # settings reach the code location through the environment Dagster starts it with.
+# `make dagster DAGSTER_PORT=3001 DEMO_DIR=/elsewhere DAGSTER_HOME=/elsewhere/home` moves
+# them (tests/test_daemon.py starts it so, on a free port and a fresh instance).
+DAGSTER_HOST ?= 127.0.0.1
+DAGSTER_PORT ?= 3000
 dagster: setup $(DEMO_DIR)/landing
-	G2139_LANDING_DIR=$(CURDIR)/$(DEMO_DIR)/landing \
-	G2139_WAREHOUSE=$(CURDIR)/$(DEMO_DIR)/warehouse.duckdb \
-	G2139_OUTPUT_DIR=$(CURDIR)/$(DEMO_DIR)/published \
-	$(BIN)/dagster dev -w workspace.yaml
+	G2139_LANDING_DIR=$(abspath $(DEMO_DIR))/landing \
+	G2139_WAREHOUSE=$(abspath $(DEMO_DIR))/warehouse.duckdb \
+	G2139_OUTPUT_DIR=$(abspath $(DEMO_DIR))/published \
+	$(BIN)/dagster dev -w workspace.yaml -h $(DAGSTER_HOST) -p $(DAGSTER_PORT)
 
 $(DEMO_DIR)/landing: | setup
 	$(BIN)/g2139 demo-data --out $@
+
+# The dbt docs of the models, sources, seeds and their columns as one static page that reads
+# offline (manifest and catalogue inlined), from the demo warehouse built by `make demo`.
+docs: demo
+	cd dbt_project && G2139_WAREHOUSE=$(abspath $(DEMO_DIR))/warehouse.duckdb \
+	../$(BIN)/dbt docs generate --static --quiet --profiles-dir . --target-path $(abspath $(DEMO_DIR))/dbt_docs
+	@echo "dbt docs: $(abspath $(DEMO_DIR))/dbt_docs/static_index.html"
 
 clean:
 	rm -rf $(VENV) data dbt_project/target dbt_project/logs

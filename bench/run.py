@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.compare import differences, read_warehouse
+from orchestration import progress
 
 AS_OF = date(2026, 11, 27)
 PERFORMANCE_YEAR = 2026
@@ -79,6 +80,14 @@ def timed_worker(implementation: str, landing: Path, work: Path, as_of: date, ex
         raise SystemExit(f"{implementation} failed; see {work.parent / (work.name + '.log')}")
     report = json.loads((work / "worker.json").read_text())
     return Timing(wall_seconds=wall, peak_rss_mb=usage.ru_maxrss / 1024, stages=report["stages"])
+
+
+def _shown(title: str, *worker_args) -> Timing:
+    """One timed worker as a stage of `g2139 bench`'s progress."""
+    progress.stage(title, "runs", 1)
+    timing = timed_worker(*worker_args)
+    progress.advance(worker_args[0])
+    return timing
 
 
 def stage_totals(stages: dict[str, float]) -> dict[str, float]:
@@ -140,15 +149,18 @@ def chart(results: dict, path: Path) -> None:
 
 def run_bench(people: int, repeat: int, out: Path, seed: int = 2139) -> dict:
     out = out.resolve()
+    progress.stage(f"bench demo data, {people:,} people", "folders", 1)
     landing = landing_for(people, seed, out / "data")
+    progress.advance(landing.name)
     work = out / f"work-{people}"
     with_pandas = people <= PANDAS_MAX_PEOPLE
     timings: dict[str, list[Timing]] = {name: [] for name in IMPLEMENTATIONS}
-    for _ in range(repeat):
+    for number in range(1, repeat + 1):
         for name in IMPLEMENTATIONS:
             if name == "pandas" and not with_pandas:
                 continue
-            timings[name].append(timed_worker(name, landing, work / name, AS_OF, []))
+            title = f"bench {name} {number}/{repeat}"
+            timings[name].append(_shown(title, name, landing, work / name, AS_OF, []))
 
     results_by_name = {
         name: pd.read_parquet(work / name / "result.parquet") for name in ("floor", "warehouse_floor")
@@ -166,10 +178,15 @@ def run_bench(people: int, repeat: int, out: Path, seed: int = 2139) -> dict:
     nightly_warehouse = [
         "--warehouse", str(nightly / "warehouse.duckdb"), "--output", str(nightly / "published"),
     ]  # fmt: skip
-    rerun = timed_worker("pipeline", landing, work / "nightly-rerun", AS_OF, nightly_warehouse)
+    rerun = _shown(
+        "bench nightly rerun", "pipeline", landing, work / "nightly-rerun", AS_OF, nightly_warehouse
+    )
     next_day = AS_OF + timedelta(days=1)
     delta = extra_day_landing(landing, work / "landing-next-day", next_day)
-    extra_day = timed_worker("pipeline", delta, work / "nightly-next-day", next_day, nightly_warehouse)
+    extra_day = _shown(
+        "bench nightly next day", "pipeline", delta, work / "nightly-next-day", next_day, nightly_warehouse
+    )
+    progress.end()
     shutil.rmtree(nightly, ignore_errors=True)
 
     median = {n: (statistics.median(t.wall_seconds for t in ts) if ts else None) for n, ts in timings.items()}

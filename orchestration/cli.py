@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,25 +11,52 @@ from pathlib import Path
 INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C (128 + SIGINT)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("g2139")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def _run_epilog() -> str:
+    from orchestration.settings import OTHER_VARIABLES
+
+    lines = ["Also read from the environment:"]
+    lines += [f"  {name:<28} {what} (default: {default})" for name, default, what in OTHER_VARIABLES]
+    lines.append("An option wins over its variable, which wins over the default.")
+    return "\n".join(lines)
+
+
 def _parser() -> argparse.ArgumentParser:
+    from orchestration.settings import ENGINES, RUN_OPTIONS
+
     parser = argparse.ArgumentParser(prog="g2139", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="ingest, build, check and publish (the nightly job)")
-    run.add_argument("--landing", help="landing folder (G2139_LANDING_DIR, default data/landing)")
-    run.add_argument("--output", help="publication folder (G2139_OUTPUT_DIR, default data/published)")
-    run.add_argument("--warehouse", help="DuckDB file (G2139_WAREHOUSE, default data/warehouse.duckdb)")
-    run.add_argument("--as-of", help="YYYY-MM-DD (G2139_AS_OF, default today)")
-    run.add_argument("--performance-year", help="YYYY (G2139_PERFORMANCE_YEAR, default the as-of year)")
+    run = commands.add_parser(
+        "run",
+        help="ingest, build, check and publish (the nightly job)",
+        description="Ingest, build, check and publish (the nightly job), in this process.",
+        epilog=_run_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    metavars = {"--landing": "DIR", "--output": "DIR", "--warehouse": "FILE", "--as-of": "YYYY-MM-DD"}
+    for option, variable, default, what in RUN_OPTIONS:
+        run.add_argument(
+            option,
+            metavar=metavars.get(option, "YYYY" if option == "--performance-year" else None),
+            choices=ENGINES if option == "--engine" else None,
+            help=f"{what} (env {variable}; default: {default})",
+        )
     run.add_argument(
         "--var",
         action="append",
         default=[],
         metavar="NAME=VALUE",
         help="override a var of dbt_project.yml for this run (repeatable), e.g. improvement_met_min=4",
-    )
-    run.add_argument(
-        "--engine", choices=("duckdb", "spark"), help="engine dbt builds on (G2139_ENGINE, default duckdb)"
     )
     run.add_argument("--verbose", action="store_true", help="stream dbt and Dagster logs to the terminal")
 
@@ -62,8 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "bench":
         from bench.run import run_bench, summary_line
+        from orchestration.progress import showing
 
-        results = run_bench(args.people, args.repeat, args.out, args.seed)
+        with showing():
+            results = run_bench(args.people, args.repeat, args.out, args.seed)
         print(summary_line(results))
         print(f"results: {args.out.resolve() / f'results-{args.people}.json'} (chart: .png beside it)")
         return 0
@@ -86,7 +116,7 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from orchestration.pipeline import run_pipeline
+    from orchestration.pipeline import cannot_start, run_pipeline
     from orchestration.resources import SettingsError, parse_var_overrides, resolve_settings
     from orchestration.rules import check_var_names
 
@@ -105,8 +135,17 @@ def _run(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(f"g2139: {error}", file=sys.stderr)
         return 2
+    problem = cannot_start(settings)
+    if problem:  # before anything is created: one line naming the user's thing
+        print(f"g2139 run: {problem}; nothing was created or published", file=sys.stderr)
+        return 1
+    from orchestration.progress import showing
+
+    # Where the run is, on stderr (the summary below is stdout's): live on a terminal, else
+    # one line per stage. Not with --verbose, whose dbt and Dagster logs say it already.
     try:
-        outcome = run_pipeline(settings, verbose=args.verbose)
+        with contextlib.nullcontext() if args.verbose else showing():
+            outcome = run_pipeline(settings, verbose=args.verbose)
     except KeyboardInterrupt:  # Ctrl-C outside the job's steps (starting, or summing up)
         print("g2139 run interrupted; nothing was published.", file=sys.stderr)
         return INTERRUPTED

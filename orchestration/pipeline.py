@@ -104,9 +104,19 @@ def _failures(result) -> list[str]:
             # The root cause (a LandingError, a dbt failure) is what the user can act on.
             while error.cause is not None:
                 error = error.cause
-            steps_by_error.setdefault(error.message.strip(), []).append(event.step_key)
+            steps_by_error.setdefault(plain_message(error), []).append(event.step_key)
     messages += [f"{', '.join(steps)}: {message}" for message, steps in steps_by_error.items()]
     return messages or ["the run failed before any step ran"]
+
+
+def plain_message(error) -> str:
+    """An error's own words without its class path (`orchestration...LandingError: `):
+    the message names the user's file or setting; the class is for the log."""
+    text = error.message.strip()
+    head, sep, rest = text.partition(": ")
+    if sep and error.cls_name and head.rsplit(".", 1)[-1] == error.cls_name:
+        return rest.strip()
+    return text
 
 
 def _percent(rate) -> str:
@@ -148,6 +158,30 @@ def _skip_reason(instance, run_id: str) -> str | None:
     return None
 
 
+def cannot_start(settings: RunSettings) -> str | None:
+    """Why a run with these settings cannot start, in one line naming the folder, file or
+    setting; None when it can. Asked before anything is created (warehouse, run, logs)."""
+    from orchestration.automation.partitions import performance_year_partitions
+    from orchestration.settings import ENV_LANDING, ENV_OUTPUT, ENV_PERFORMANCE_YEAR, ENV_WAREHOUSE
+
+    landing, output, warehouse = settings.landing_dir, settings.output_dir, settings.warehouse
+    if not landing.exists():
+        return f"{landing}: landing folder does not exist (--landing / {ENV_LANDING})"
+    if not landing.is_dir():
+        return f"{landing}: the landing folder is a file, not a folder (--landing / {ENV_LANDING})"
+    if warehouse.is_dir():
+        return f"{warehouse}: the warehouse is a folder, not a DuckDB file (--warehouse / {ENV_WAREHOUSE})"
+    if output.exists() and not output.is_dir():
+        return f"{output}: the publication folder is a file, not a folder (--output / {ENV_OUTPUT})"
+    years = performance_year_partitions.get_partition_keys()
+    if str(settings.performance_year) not in years:
+        return (
+            f"performance year {settings.performance_year} is not one of {years[0]}..{years[-1]} "
+            f"(--performance-year / {ENV_PERFORMANCE_YEAR})"
+        )
+    return None
+
+
 def run_log_path(settings: RunSettings) -> Path:
     return settings.warehouse.parent / "logs" / "g2139-run.log"
 
@@ -161,20 +195,13 @@ def run_pipeline(
     `verbose`, dbt's progress lines go to the run log beside the warehouse and Dagster's
     console logger is silenced: the terminal shows the summary, or each failure once.
     """
+    problem = cannot_start(settings)
+    if problem:  # before anything is created
+        return RunOutcome(success=False, settings=settings, run_id="-", failures=[problem])
     quiet_environment()
     private_files()
     ensure_dbt_manifest()
-    from orchestration.automation.partitions import performance_year_partitions
     from orchestration.runlock import RunLockError, acquire, release
-
-    if str(settings.performance_year) not in performance_year_partitions.get_partition_keys():
-        years = performance_year_partitions.get_partition_keys()
-        return RunOutcome(
-            success=False,
-            settings=settings,
-            run_id="-",
-            failures=[f"performance year {settings.performance_year} is not one of {years[0]}..{years[-1]}"],
-        )
 
     # One run per warehouse: taken here, before the job starts, so that a refusal is one line;
     # the job takes it again (a count in this process), which is what guards scheduled runs.

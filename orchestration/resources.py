@@ -22,27 +22,25 @@ import dagster as dg
 import yaml
 from pydantic import PrivateAttr
 
+from orchestration.settings import (  # noqa: F401 (re-exported: the settings' one home)
+    DEFAULT_LANDING,
+    DEFAULT_OUTPUT,
+    DEFAULT_WAREHOUSE,
+    ENGINES,
+    ENV_AS_OF,
+    ENV_ENGINE,
+    ENV_LANDING,
+    ENV_OUTPUT,
+    ENV_PERFORMANCE_YEAR,
+    ENV_WAREHOUSE,
+)
 from orchestration.warehouse import DuckDBWarehouse
-
-ENV_LANDING = "G2139_LANDING_DIR"
-ENV_OUTPUT = "G2139_OUTPUT_DIR"
-ENV_WAREHOUSE = "G2139_WAREHOUSE"
-ENV_AS_OF = "G2139_AS_OF"
-ENV_PERFORMANCE_YEAR = "G2139_PERFORMANCE_YEAR"
-ENV_ENGINE = "G2139_ENGINE"
-# The `engine` setting. duckdb: everything in one DuckDB file. spark: Spark holds the loaded
-# rows and dbt builds the measure on it (engines/spark.py). Its resources: definitions.py.
-ENGINES = ("duckdb", "spark")
 
 # The dbt project ships with the code; its manifest is built in setup (`dbt parse`).
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 # The project's own Dagster instance (telemetry off in its dagster.yaml): `g2139 run`, the
 # daemon and the UI share one run history when DAGSTER_HOME is unset or points here.
 PROJECT_DAGSTER_HOME = DBT_PROJECT_DIR.parent / ".dagster_home"
-
-DEFAULT_LANDING = "data/landing"
-DEFAULT_OUTPUT = "data/published"
-DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 
 # Offline and private whatever the caller's environment says; the one place that sets them.
 QUIET_ENVIRONMENT = {

@@ -73,6 +73,32 @@ def test_landing_sensor_launches_once_per_new_file_and_says_why_it_skips(tmp_pat
     assert isinstance(_tick(landing, cursor)[0], dg.SkipReason)
 
 
+def test_landing_sensor_sees_what_the_loader_reads_fhir_and_tables_added_later(tmp_path, monkeypatch):
+    from orchestration.ingest import landing_spec
+
+    landing = tmp_path / "landing"
+    _drop(landing, "pain_score/a.csv", "person_id\n")
+    _drop(landing, "notes/readme.csv", "not a landing table\n")  # no table reads notes/
+    _drop(landing, "pain_score/.upload.csv", "person_id\n")  # hidden: an upload in progress
+    first, cursor = _tick(landing, None)
+    assert first.tags["g2139/new_files"] == "1"
+    _drop(landing, "fhir/2026/Observation_001.ndjson", '{"resourceType": "Observation"}\n')
+    fhir, cursor = _tick(landing, cursor)
+    assert isinstance(fhir, dg.RunRequest) and fhir.tags["g2139/new_files"] == "1"
+    assert "fhir/2026/Observation_001.ndjson" in json.loads(cursor)
+    # A file of another kind in a table's folder: a run, which fails naming it (not ignored).
+    _drop(landing, "eligibility/e.txt", "x\n")
+    stray, cursor = _tick(landing, cursor)
+    assert isinstance(stray, dg.RunRequest) and "eligibility/e.txt" in json.loads(cursor)
+    # A table added to the landing spec later is a folder the sensor watches, with no change here.
+    spec = landing_spec.TableSpec(name="functional_status", columns=(landing_spec.Column("person_id"),))
+    monkeypatch.setitem(landing_spec.TABLES, spec.name, spec)
+    _drop(landing, "functional_status/odi.parquet", "PAR1")
+    added, cursor = _tick(landing, cursor)
+    assert isinstance(added, dg.RunRequest) and "functional_status/odi.parquet" in json.loads(cursor)
+    assert "notes/readme.csv" not in json.loads(cursor) and "pain_score/.upload.csv" not in json.loads(cursor)
+
+
 class _Webhook(BaseHTTPRequestHandler):
     received: list[dict] = []
 

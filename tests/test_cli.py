@@ -20,18 +20,61 @@ def run_args(tmp_path, landing) -> list[str]:
     ]  # fmt: skip
 
 
-def test_missing_landing_folder_fails_naming_it(tmp_path, capsys):
+def test_missing_landing_folder_fails_in_one_line_before_creating_anything(tmp_path, capsys):
+    import dagster as dg
+
+    runs_before = len(dg.DagsterInstance.get().get_runs())
     assert main(run_args(tmp_path, tmp_path / "nowhere")) == 1
-    err = capsys.readouterr().err
-    assert "nowhere: landing folder does not exist" in err and "nothing was published" in err
-    assert not (tmp_path / "out" / "2026").exists()
+    captured = capsys.readouterr()
+    [line] = captured.err.splitlines()
+    assert "nowhere: landing folder does not exist" in line and "G2139_LANDING_DIR" in line
+    assert "nothing was created or published" in line and captured.out == ""
+    assert "Error" not in line and "orchestration." not in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == [], "no warehouse, log or publication folder"
+    assert len(dg.DagsterInstance.get().get_runs()) == runs_before, "no Dagster run started"
 
 
-def test_landing_without_claims_fails(tmp_path, capsys):
+def test_unusable_paths_and_year_fail_before_work_naming_the_setting(tmp_path, capsys):
+    (tmp_path / "landing").mkdir()
+    (tmp_path / "w.duckdb").mkdir()  # a folder where the warehouse file should be
+    assert main(run_args(tmp_path, tmp_path / "landing")) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert "w.duckdb: the warehouse is a folder" in line and "G2139_WAREHOUSE" in line
+    (tmp_path / "w.duckdb").rmdir()
+    assert main([*run_args(tmp_path, tmp_path / "landing"), "--performance-year", "1999"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert "performance year 1999 is not one of 2019.." in line and "G2139_PERFORMANCE_YEAR" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["landing"]
+
+
+def test_landing_without_claims_fails_naming_the_folder_not_a_class(tmp_path, capsys):
     (tmp_path / "landing" / "eligibility").mkdir(parents=True)
     (tmp_path / "landing" / "eligibility" / "e.csv").write_text("person_id,birth_date\nP1,1960-01-01\n")
     assert main(run_args(tmp_path, tmp_path / "landing")) == 1
-    assert "no usable claims at all" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "medical_claim: no usable claims at all" in err
+    assert "LandingError" not in err and "orchestration." not in err
+
+
+def test_version_and_run_help_name_every_setting_its_variable_and_default(capsys):
+    from importlib.metadata import version
+
+    from orchestration.automation.alerts import ENV_WEBHOOK
+    from orchestration.gate.docs import DEFAULT_RETENTION, ENV_RETENTION
+    from orchestration.settings import OTHER_VARIABLES, RUN_OPTIONS
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0 and capsys.readouterr().out.strip() == f"g2139 {version('g2139')}"
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for option, variable, default, _ in RUN_OPTIONS:
+        assert f"{option} " in text and f"env {variable}; default: {default})" in text
+    others = {name: default for name, default, _ in OTHER_VARIABLES}
+    assert ENV_WEBHOOK in others and others[ENV_RETENTION] == str(DEFAULT_RETENTION)
+    for name, default, _ in OTHER_VARIABLES:
+        assert f"{name} " in text and f"(default: {default})" in text
 
 
 def test_unusable_as_of_date_is_a_usage_error(tmp_path, capsys):

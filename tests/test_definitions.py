@@ -118,3 +118,22 @@ def test_published_feeds_are_dbt_exposures():
     manifest = json.loads(dbt_project.manifest_path.read_text())
     feeds = manifest["exposures"]["exposure.g2139.payer_feeds"]
     assert {"model.g2139.episodes", "model.g2139.measure_summary"} <= set(feeds["depends_on"]["nodes"])
+
+
+def test_code_location_loads_under_dagster_dev_without_the_venv_on_path(tmp_path):
+    """`make dagster` starts `.venv/bin/dagster dev` without activating the venv: dagster-dbt's
+    development preparation (a `dbt parse` on load) must find the dbt beside the interpreter."""
+    import os
+    import subprocess
+    import sys
+
+    venv_bin = os.path.dirname(sys.executable)
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p and p != venv_bin)
+    env = {**os.environ, "PATH": path, "DAGSTER_IS_DEV_CLI": "1", "DAGSTER_HOME": str(tmp_path)}
+    code = "import orchestration.definitions as d; print(d.defs.resolve_job_def('nightly').name)"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert loaded.stdout.split()[-1] == "nightly"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import subprocess
 
 import dagster as dg
@@ -44,7 +45,12 @@ def test_two_cli_runs_with_dbt_parse_between_second_skips_in_one_line(published,
     captured = capsys.readouterr()
     [line] = captured.out.splitlines()
     assert "build skipped, nothing new since run" in line and str(copy.folder) in line
-    assert captured.err == "" and "without gating" not in caplog.text
+    # stderr: the run's progress, one plain line per stage (not a terminal), and nothing else.
+    stages = captured.err.splitlines()
+    assert [s.split(":")[0] for s in stages][:2] == ["ingest eligibility", "ingest fhir"]
+    assert stages[-1].startswith("dbt build skipped: 0/")
+    assert all(re.search(r", \d+\.\d s$", s) for s in stages)
+    assert "without gating" not in caplog.text
     instance = dg.DagsterInstance.get()
     runs = instance.get_runs(dg.RunsFilter(tags={"g2139/trigger": "cli"}))
     first_id, second_id = built[0].split()[2], line.split()[2].rstrip(":")

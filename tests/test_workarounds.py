@@ -50,3 +50,15 @@ def test_the_gating_filter_drops_only_that_warning_and_only_while_skipping():
         assert logger.filter(warning)
     finally:
         workarounds.filter_gating_warnings(skipping=False)
+
+
+def test_dagster_dbt_still_builds_column_lineage_with_the_function_called():
+    import inspect
+
+    from dagster_dbt.core.dbt_cli_event import EventHistoryMetadata, _build_column_lineage_metadata
+
+    assert set(EventHistoryMetadata._fields) == {"columns", "parents"}
+    assert set(inspect.signature(_build_column_lineage_metadata).parameters) == {
+        "event_history_metadata", "dbt_resource_props", "manifest", "dagster_dbt_translator",
+        "target_path", "project",
+    }  # fmt: skip

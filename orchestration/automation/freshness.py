@@ -19,6 +19,7 @@ from orchestration.ingest.landing import RAW_SCHEMA, TABLES
 
 ENV_FRESHNESS_HOURS = "G2139_FRESHNESS_HOURS"
 DEFAULT_FRESHNESS_HOURS = 26
+FRESHNESS_SENSOR_SECONDS = 15 * 60
 
 
 def freshness_window() -> timedelta:
@@ -34,6 +35,14 @@ with warnings.catch_warnings():
         assets=[*(relation_key(RAW_SCHEMA, table) for table in TABLES), FEEDS_KEY],
         lower_bound_delta=freshness_window(),
     )
+    # Every 15 minutes, not Dagster's 30 s: while a check's last result is a failure (before the
+    # first publication, say) and its asset changed since, each tick requests another run, and
+    # with one run at a time (.dagster_home/dagster.yaml) those runs queued up ahead of the
+    # nightly ones (39 in ten minutes, seen by tests/test_daemon.py). A 26-hour window loses
+    # nothing to a 15-minute delay.
     freshness_sensor = dg.build_sensor_for_freshness_checks(
-        freshness_checks=freshness_checks, name="freshness", default_status=dg.DefaultSensorStatus.RUNNING
+        freshness_checks=freshness_checks,
+        name="freshness",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=FRESHNESS_SENSOR_SECONDS,
     )

@@ -1,38 +1,50 @@
 """A sensor on the landing folder: a run when files are new or changed, a reason otherwise.
 
-The cursor is the folder's listing (relative path -> size and modification time), so a
-new file, a replaced file or a file that grew is seen once; removed files only update the
-cursor. A file modified in the last `SETTLE_SECONDS` is waited for (a sender still writing).
+Which files count is the loader's decision, not the sensor's: it asks the loader's
+`landing_inventory` (every landing table's folder: CSV and Parquet tables, FHIR NDJSON
+exports, and any table added to the landing spec later). The cursor is that listing
+(relative path -> size and modification time), so a new file, a replaced file or a file
+that grew is seen once; removed files only update the cursor. A file modified in the last
+`SETTLE_SECONDS` is waited for (a sender still writing).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
 
 from orchestration.automation.schedules import nightly_request
+from orchestration.ingest.landing_files import file_state, landing_inventory
+from orchestration.ingest.landing_spec import LandingError
 from orchestration.resources import G2139Settings
 
 SETTLE_SECONDS = 30
-LANDING_SUFFIXES = (".csv", ".parquet")
+# How often the daemon evaluates the sensor. G2139_SENSOR_INTERVAL (seconds) shortens it
+# for tests of the running daemon; read when the code location loads.
+ENV_SENSOR_INTERVAL = "G2139_SENSOR_INTERVAL"
+DEFAULT_INTERVAL_SECONDS = 60
 
 Listing = dict[str, list[int]]
 
 
 def landing_listing(landing_dir: Path) -> Listing:
-    return {
-        path.relative_to(landing_dir).as_posix(): [stat.st_size, stat.st_mtime_ns]
-        for path in sorted(landing_dir.rglob("*"))
-        if path.suffix.lower() in LANDING_SUFFIXES
-        and not any(part.startswith(".") for part in path.relative_to(landing_dir).parts)
-        and path.is_file()
-        and (stat := path.stat())
-    }
+    listing: Listing = {}
+    for name, path in landing_inventory(landing_dir).items():
+        state = file_state(path, name)
+        listing[name] = [state.size, state.mtime_ns]
+    return listing
+
+
+def sensor_interval(environ: Mapping[str, str] | None = None) -> int:
+    text = (os.environ if environ is None else environ).get(ENV_SENSOR_INTERVAL, "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else DEFAULT_INTERVAL_SECONDS
 
 
 def listing_changes(previous: Listing, current: Listing) -> tuple[list[str], list[str]]:
@@ -45,7 +57,10 @@ def evaluate_landing(cursor: str | None, landing_dir: Path, now: float | None = 
     """(request or skip reason, new cursor or None to keep the old one)."""
     if not landing_dir.is_dir():
         return dg.SkipReason(f"landing folder {landing_dir} does not exist"), None
-    current = landing_listing(landing_dir)
+    try:
+        current = landing_listing(landing_dir)
+    except LandingError as error:  # e.g. a folder that cannot be read: named, retried next tick
+        return dg.SkipReason(f"landing folder {landing_dir}: {error}"), None
     new, changed = listing_changes(json.loads(cursor) if cursor else {}, current)
     if not new and not changed:
         return dg.SkipReason(f"no new or changed landing file ({len(current)} files seen before)"), (
@@ -70,7 +85,7 @@ def evaluate_landing(cursor: str | None, landing_dir: Path, now: float | None = 
 @dg.sensor(
     job_name="nightly",
     name="landing_files",
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=sensor_interval(),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="A nightly run when landing files are new or changed; otherwise the reason it skipped.",
 )

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 import dagster as dg
 
 from orchestration.asset_keys import landing_key
-from orchestration.ingest.landing import RAW_SCHEMA, TABLES
+from orchestration.ingest.columns import landing_schema
+from orchestration.ingest.landing import RAW_SCHEMA
+from orchestration.ingest.landing_files import landing_tables
 
 OWNER = "team:g2139-data-engineering"
 PATIENT_DATA_TAG = "g2139/patient_data"
@@ -40,15 +42,22 @@ CHECKED_BY_GE = {
 
 landing_specs = [
     dg.AssetSpec(
-        key=landing_key(table),
+        key=landing_key(spec.name),
         group_name="landing",
-        kinds={"csv", "parquet", "file"},
+        kinds={s.removeprefix(".") for s in spec.suffixes} | {"file"},
         owners=[OWNER],
         tags={PATIENT_DATA_TAG: "true"},
-        description=f"The files senders drop in `<landing>/{table}/` (external: not built by this project).",
+        metadata={"dagster/column_schema": landing_schema(spec)},
+        description=(
+            f"The files senders drop in `<landing>/{spec.name}/` (external: not built by this project)."
+        ),
     )
-    for table in TABLES
+    for spec in landing_tables()
 ]
+
+
+# raw table -> the landing table its rows come from (a FHIR export feeds two raw tables).
+LANDING_OF_RAW = {raw: spec.name for spec in landing_tables() for raw in spec.raw_tables}
 
 
 def holds_patient_data(spec: dg.AssetSpec) -> bool:
@@ -58,9 +67,9 @@ def holds_patient_data(spec: dg.AssetSpec) -> bool:
 
 def _annotate(spec: dg.AssetSpec) -> dg.AssetSpec:
     kinds = {"great_expectations"} if tuple(spec.key.path) in CHECKED_BY_GE else set()
-    if tuple(spec.key.path[:1]) == (RAW_SCHEMA,) and spec.key.path[-1] in TABLES:
+    if tuple(spec.key.path[:1]) == (RAW_SCHEMA,) and spec.key.path[-1] in LANDING_OF_RAW:
         # Lineage from the landing folder; deps added to the ingest asset's own.
-        spec = spec.replace_attributes(deps=[*spec.deps, landing_key(spec.key.path[-1])])
+        spec = spec.replace_attributes(deps=[*spec.deps, landing_key(LANDING_OF_RAW[spec.key.path[-1]])])
     return spec.merge_attributes(
         owners=[OWNER] if OWNER not in spec.owners else [],
         tags={PATIENT_DATA_TAG: "true" if holds_patient_data(spec) else "false"},

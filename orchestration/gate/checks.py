@@ -18,6 +18,7 @@ from expectations import episode_measures as episode_measures_suite
 from expectations import episodes as episode_suite
 from expectations import load_accounting as accounting_suite
 from expectations import measure_summary as summary_suite
+from orchestration import progress
 from orchestration.asset_keys import relation_key
 from orchestration.gate.docs import prune_runs
 from orchestration.gate.formats import reporting_formats
@@ -95,6 +96,7 @@ def run_suite(
 ) -> dg.AssetCheckResult:
     settings = g2139.run
     rules = load_rules(settings.var_overrides)
+    progress.stage(f"check {context.check_specs[0].name if context.check_specs else 'suite'}", "suites")
     suite = build(g2139.duckdb_warehouse, rules)
     run_id = context.op_execution_context.run_id
     results = results_dir_for(settings, run_id) / suite[0]
@@ -103,6 +105,8 @@ def run_suite(
     for folder in (results.parent, results.parent.parent):  # the run's and all runs' folders
         folder.chmod(0o700)
     prune_runs(results.parent.parent)
+    progress.advance(suite[0])
+    progress.end()
     return result
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from orchestration import progress
 from orchestration.asset_keys import raw_key
+from orchestration.ingest.columns import raw_column_metadata
 from orchestration.ingest.fhir_assets import build_fhir_ingest_asset
 from orchestration.ingest.landing import (
     TABLES,
@@ -51,11 +53,13 @@ def build_ingest_asset(spec: TableSpec) -> dg.AssetsDefinition:
             raise LandingError(f"{settings.landing_dir}: landing folder does not exist")
         warehouse = g2139.duckdb_warehouse
         rows = row_store.for_run(settings).open(warehouse)
+        progress.stage(f"ingest {spec.name}", "files")
         with warehouse.connect() as con:
-            loads = load_table(con, settings.landing_dir, spec, context.run.run_id, rows)
+            loads = load_table(con, settings.landing_dir, spec, context.run.run_id, rows, file_done)
             total_rows = rows.table_rows(con, spec.name)
             _check_landing(settings.landing_dir, spec, total_rows)
             reasons = quarantine_reasons(con, context.run.run_id, spec.name)
+        progress.end()
         unbalanced = [f.path for f in loads if not f.balanced]
         if unbalanced:  # an invariant of load_file; checked here so a regression cannot hide
             raise LandingError(f"row accounting does not balance for {', '.join(unbalanced)}")
@@ -68,12 +72,18 @@ def build_ingest_asset(spec: TableSpec) -> dg.AssetsDefinition:
             metadata={
                 **{key: dg.MetadataValue.int(value) for key, value in totals.items()},
                 "table_rows": dg.MetadataValue.int(total_rows),
+                **raw_column_metadata(spec),
                 "quarantine_by_reason": dg.MetadataValue.json(reasons),
                 "files": dg.MetadataValue.md(_files_table(loads)),
             }
         )
 
     return _ingest
+
+
+def file_done(load: FileLoad) -> None:
+    """One landing file loaded: the run's progress (its name and row count, never its rows)."""
+    progress.advance(load.path, load.rows_read)
 
 
 def _files_table(loads: list[FileLoad]) -> str:

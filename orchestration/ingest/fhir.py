@@ -56,7 +56,7 @@ from orchestration.ingest.landing_store import (
 )
 from orchestration.resources import DBT_PROJECT_DIR
 
-FHIR_SUFFIXES = (".ndjson",)
+FHIR_SUFFIXES = FHIR.suffixes
 TEMP_TABLES = ("_fhir_staged", "_fhir_lines", "_fhir_parsed", "_fhir_typed")
 MAX_LINE_BYTES = 16 << 20  # a longer line is not read by the engine: the file fails, named
 

@@ -6,12 +6,15 @@
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from orchestration import progress
 from orchestration.asset_keys import raw_key
+from orchestration.ingest.columns import raw_column_metadata
 from orchestration.ingest.fhir import FHIR, FHIR_OBSERVATION, FHIR_PATIENT, load_fhir
 from orchestration.ingest.landing import LandingError, quarantine_reasons, summarize
 from orchestration.resources import G2139Settings
 
 INGEST_GROUP = "ingest"
+SPECS = {spec.name: spec for spec in (FHIR_OBSERVATION, FHIR_PATIENT)}
 FILES = "`<landing>/fhir/**/*.ndjson` (one resource per line; unusable lines in `raw.quarantine`)"
 
 
@@ -39,13 +42,17 @@ def build_fhir_ingest_asset(files_table) -> dg.AssetsDefinition:
         settings = g2139.run
         if not settings.landing_dir.is_dir():
             raise LandingError(f"{settings.landing_dir}: landing folder does not exist")
+        progress.stage("ingest fhir", "files")
         with g2139.duckdb_warehouse.connect() as con:
             loads = load_fhir(con, settings.landing_dir, context.run.run_id)
+            for load in loads:
+                progress.advance(load.path, load.rows_read)
             reasons = quarantine_reasons(con, context.run.run_id, FHIR.name)
             rows = {
                 t: con.execute(f"select count(*) from raw.{t}").fetchone()[0]
                 for t in (FHIR_OBSERVATION.name, FHIR_PATIENT.name)
             }
+        progress.end()
         unbalanced = [f.path for f in loads if not f.balanced]
         if unbalanced:  # an invariant of the loader; checked here so a regression cannot hide
             raise LandingError(f"row accounting does not balance for {', '.join(unbalanced)}")
@@ -62,7 +69,11 @@ def build_fhir_ingest_asset(files_table) -> dg.AssetsDefinition:
         for table, count in rows.items():
             yield dg.MaterializeResult(
                 asset_key=raw_key(table),
-                metadata={**metadata, "table_rows": dg.MetadataValue.int(count)},
+                metadata={
+                    **metadata,
+                    "table_rows": dg.MetadataValue.int(count),
+                    **raw_column_metadata(SPECS[table], FHIR.name),
+                },
             )
 
     return _ingest

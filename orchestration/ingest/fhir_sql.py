@@ -66,7 +66,9 @@ FHIR_PATIENT = TableSpec(
     natural_key=("person_id",),  # the Patient's id: a later version of it wins
 )
 # The landing table of load history and quarantine: a file holds both resource types.
-FHIR = TableSpec(name="fhir", columns=(), stored_in=(FHIR_OBSERVATION.name, FHIR_PATIENT.name))
+FHIR = TableSpec(
+    name="fhir", columns=(), stored_in=(FHIR_OBSERVATION.name, FHIR_PATIENT.name), suffixes=(".ndjson",)
+)
 
 # The elements the mapping reads, parsed once per line (a value of another JSON type is null).
 _CODINGS = [{"system": "VARCHAR", "code": "VARCHAR"}]

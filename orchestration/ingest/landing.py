@@ -325,8 +325,10 @@ def load_table(
     spec: TableSpec,
     run_id: str,
     rows: DuckDBRows = DUCKDB_ROWS,
+    on_file: Callable[[FileLoad], Any] | None = None,
 ) -> list[FileLoad]:
-    """Loads every file of one landing table (found recursively); returns what happened to each."""
+    """Loads every file of one landing table (found recursively); returns what happened to each
+    (and tells `on_file` as each one is done)."""
     ensure_raw_schema(con)
     try:
         rows.begin_table(con, spec)
@@ -336,10 +338,12 @@ def load_table(
     else:
         # In UTC: a Parquet timestamp with a time zone is a day of UTC, whatever the host's zone.
         with engine_settings(con, checkpoint_threshold=BATCH_CHECKPOINT_THRESHOLD, TimeZone="UTC"):
-            loads = [
-                load_file(con, path, path.relative_to(landing_dir).as_posix(), spec, run_id, rows)
-                for path in files
-            ]
+            loads = []
+            for path in files:
+                name = path.relative_to(landing_dir).as_posix()
+                loads.append(load_file(con, path, name, spec, run_id, rows))
+                if on_file is not None:
+                    on_file(loads[-1])
             plainly(f"raw.{spec.name}", rows.end_table, con, spec)
             return loads
     raise without_context(failure)

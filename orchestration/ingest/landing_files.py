@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.landing_spec import LandingError
+from orchestration.ingest.landing_spec import TABLES, LandingError, TableSpec
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet")
 _KIND_NAMES = {".csv": "CSV", ".parquet": "Parquet", ".ndjson": "NDJSON"}
@@ -38,12 +38,38 @@ def landing_files(
     if not folder.is_dir():
         raise LandingError(f"{table}: not a folder")
     files: list[Path] = []
-    _walk(landing_dir, folder, files, set(), suffixes)
+    _walk(landing_dir, folder, files, set(), suffixes, refuse=True)
     return sorted(files, key=lambda p: p.relative_to(landing_dir).as_posix())
 
 
+def landing_tables() -> tuple[TableSpec, ...]:
+    """Every landing table the loader reads, each from its folder `<landing>/<name>/`:
+    the tables of the landing spec (CSV or Parquet) and the FHIR exports (NDJSON)."""
+    from orchestration.ingest.fhir_sql import FHIR
+
+    return (*TABLES.values(), FHIR)
+
+
+def landing_inventory(landing_dir: Path) -> dict[str, Path]:
+    """What a run's loader will look at, by path relative to the landing folder: every file
+    of every landing table's folder, found as the loader finds them (recursively, hidden
+    entries skipped). A file the loader would refuse (another kind) is listed too: a run
+    then fails naming it, instead of the file going unnoticed. The landing sensor asks this."""
+    files: list[Path] = []
+    for spec in landing_tables():
+        folder = landing_dir / spec.name
+        if folder.is_dir():
+            _walk(landing_dir, folder, files, set(), spec.suffixes, refuse=False)
+    return {p.relative_to(landing_dir).as_posix(): p for p in sorted(files)}
+
+
 def _walk(
-    landing_dir: Path, folder: Path, files: list[Path], seen: set[tuple[int, int]], suffixes: tuple[str, ...]
+    landing_dir: Path,
+    folder: Path,
+    files: list[Path],
+    seen: set[tuple[int, int]],
+    suffixes: tuple[str, ...],
+    refuse: bool,
 ) -> None:
     shown = folder.relative_to(landing_dir).as_posix()
     try:
@@ -67,9 +93,11 @@ def _walk(
         except OSError as error:
             raise LandingError(f"{name}: {plain_error(error)}") from None
         if stat.S_ISDIR(mode):
-            if path.suffix.lower() in suffixes:
+            if refuse and path.suffix.lower() in suffixes:
                 raise LandingError(f"{name}: a folder named like a file (expected a {kinds} file)")
-            _walk(landing_dir, path, files, seen, suffixes)
+            _walk(landing_dir, path, files, seen, suffixes, refuse)
+        elif not refuse:
+            files.append(path)
         elif not stat.S_ISREG(mode):
             raise LandingError(f"{name}: not a regular file")
         elif path.suffix.lower() not in suffixes:

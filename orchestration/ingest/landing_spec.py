@@ -33,6 +33,8 @@ class TableSpec:
     # The raw tables a file of this landing table writes, when not the one table named
     # like it (a FHIR export file holds observations and patients).
     stored_in: tuple[str, ...] = field(default=())
+    # What the files of its folder `<landing>/<name>/` are (found recursively).
+    suffixes: tuple[str, ...] = field(default=(".csv", ".parquet"))
 
     @property
     def raw_tables(self) -> tuple[str, ...]:

@@ -15,11 +15,13 @@ from pathlib import Path
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from orchestration import progress
 from orchestration.asset_keys import FEEDS_KEY, relation_key
 from orchestration.automation.partitions import performance_year_partitions
 from orchestration.publish.feeds import write_feeds
 from orchestration.publish.release import Release, write_release
 from orchestration.reporting.from_marts import REPORT, report_page, reporting_files
+from orchestration.reporting.schemas import episode_columns
 from orchestration.resources import G2139Settings
 from orchestration.rules import load_rules
 
@@ -118,6 +120,31 @@ def publish(g2139: G2139Settings, run_id: str, checks: list[dict]) -> Release:
     return write_release(settings.output_dir, settings.performance_year, run_id, fill)
 
 
+def feed_columns(g2139: G2139Settings) -> dict:
+    """The columns of each payer's episodes.csv (schema and meaning), each traced to the
+    column of `marts.episodes` it is written from: the last hop of the column lineage."""
+    names = {
+        r["column_name"].lower()
+        for r in g2139.duckdb_warehouse.rows(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'episodes'"
+        )
+    }
+    columns, episodes = episode_columns(), relation_key("marts", "episodes")
+    return {
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(c["name"], c["type"], description=c["meaning"]) for c in columns]
+        ),
+        # Each column from the column of the mart with its name (written as it is there).
+        "dagster/column_lineage": dg.TableColumnLineage(
+            deps_by_column={
+                c["name"]: [dg.TableColumnDep(episodes, c["name"])] if c["name"] in names else []
+                for c in columns
+            }
+        ),
+    }
+
+
 @dg.asset(
     key=FEEDS_KEY,
     deps=[
@@ -135,9 +162,13 @@ def publish(g2139: G2139Settings, run_id: str, checks: list[dict]) -> Release:
     ),
 )
 def payer_feeds(context: AssetExecutionContext, g2139: G2139Settings) -> dg.MaterializeResult:
+    progress.stage("publish", "files")
     release = publish(g2139, context.run.run_id, run_checks(context))
+    progress.advance(str(release.folder), count=len(release.outputs) + 1)
+    progress.end()
     return dg.MaterializeResult(
         metadata={
+            **feed_columns(g2139),
             "folder": dg.MetadataValue.path(str(release.folder)),
             "files": dg.MetadataValue.int(len(release.outputs) + 1),
             "episodes_per_payer": dg.MetadataValue.json(

@@ -10,6 +10,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import dbt_assets
 
+from orchestration import progress
 from orchestration.automation.partitions import performance_year_partitions
 from orchestration.resources import EngineChoice, G2139Settings
 from orchestration.transform.build_metadata import table_rows, with_build_metadata
@@ -46,11 +47,14 @@ def measure_dbt_assets(
     decision = decide(warehouse, state, seed_relations(dbt_project.manifest_path), live)
     # Reused seeds are not re-tested: their checks are not evaluated in this run either.
     filter_gating_warnings(skipping=not decision.build or decision.reuse_reference)
+    name = "dbt build" if decision.build else "dbt build skipped"
+    progress.stage(name, "models", len(context.selected_asset_keys))
     if not decision.build:
         # Same files, vars and dbt project as the last build: a rebuild would reproduce the
         # same marts. Yielding nothing skips the dbt assets and, downstream, the checks and
         # the publication.
         record_skip(context, decision)
+        progress.end()
         return
     context.log.info(f"dbt build: {decision.reason}")
     warm_up()  # the gate's and the report's libraries load while dbt builds
@@ -58,15 +62,17 @@ def measure_dbt_assets(
     if decision.reuse_reference:  # first: the models downstream of the seeds follow them
         yield from reused_seed_outputs(context, decision, table_rows(warehouse))
     target.before_build(warehouse)  # another engine than DuckDB takes its inputs here
+    target_path = dbt_target_path(settings)
     events = (
         dbt_for_run(settings, target)
         .cli(
             dbt_build_args(settings, reuse_reference=decision.reuse_reference),
             context=context,
-            target_path=dbt_target_path(settings),
+            target_path=target_path,
         )
         .stream()
     )
-    yield from with_build_metadata(events, warehouse, target, decision.reason)
+    yield from with_build_metadata(events, warehouse, target, decision.reason, target_path)
+    progress.end()
     # Only reached when the build (with its blocking data tests) succeeded.
     record_built_state(warehouse, state.state, context.run.run_id, state.parts)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
+from orchestration import progress
+from orchestration.transform.columns import build_column_metadata
 from orchestration.transform.dbt_target import DbtTarget
 from orchestration.transform.project import dbt_project
 from orchestration.transform.skip import DECISION_KEY
@@ -32,25 +35,38 @@ def _relations() -> dict[str, str]:
     return {uid: relation_of(node) for uid, node in read_manifest(dbt_project.manifest_path)["nodes"].items()}
 
 
+def _shown_as_progress(events: Iterable[Any]) -> Iterator[Any]:
+    """dbt's events as they come: each model or seed built, each test run, in the run's progress."""
+    for event in events:
+        if isinstance(event, dg.Output):
+            progress.advance(event.output_name)
+        elif isinstance(event, dg.AssetCheckResult):
+            progress.advance(event.check_name or "", count=0)
+        yield event
+
+
 def with_build_metadata(
-    events: Iterable[Any], warehouse: Warehouse, target: DbtTarget, reason: str
+    events: Iterable[Any], warehouse: Warehouse, target: DbtTarget, reason: str, target_path: Path
 ) -> Iterator[Any]:
-    """dbt's events, each materialization with its table's row count and the build decision.
-    Counted once dbt has finished: DuckDB allows one writing process at a time."""
+    """dbt's events, each materialization with its table's row count, its columns and their
+    lineage (transform/columns.py) and the build decision. Counted once dbt has finished:
+    DuckDB allows one writing process at a time."""
     collected: list[Any] = []
     try:
-        collected.extend(events)
+        collected.extend(_shown_as_progress(events))
     except Exception:
         # A failed build: its events as they are (failed tests name the check), then the error.
         yield from collected
         raise
     target.after_build(warehouse)  # another engine hands the marts back for the gate and publication
     rows, relations = table_rows(warehouse), _relations()
+    columns_of = build_column_metadata(warehouse, target_path)
     for event in collected:
         if isinstance(event, dg.Output):
-            extra: dict[str, Any] = {DECISION_KEY: f"built: {reason}"}
-            unique_id = event.metadata.get("unique_id")
-            count = rows.get(relations.get(str(getattr(unique_id, "value", unique_id)), ""))
+            uid = event.metadata.get("unique_id")
+            unique_id = str(getattr(uid, "value", uid))
+            extra: dict[str, Any] = {**columns_of(unique_id), DECISION_KEY: f"built: {reason}"}
+            count = rows.get(relations.get(unique_id, ""))
             if count is not None:
                 extra["dagster/row_count"] = dg.MetadataValue.int(count)
             event = event.with_metadata({**event.metadata, **extra})

@@ -12,21 +12,47 @@ from typing import Any
 import dagster as dg
 import yaml
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject
+from filelock import FileLock
 
 from orchestration.asset_keys import relation_key
 from orchestration.resources import DBT_PROJECT_DIR, RunSettings
 from orchestration.transform.dbt_target import DbtTarget
 from orchestration.transform.workarounds import RunDbtCli
 
+
+def dbt_executable() -> str:
+    """The dbt installed beside this interpreter, so an un-activated venv works too (the
+    Makefile and the README start `.venv/bin/dagster` without the venv on PATH)."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
 # One cached project for the code location. Its manifest is produced by `dbt parse`
 # in setup (and by `g2139 run` when missing), never committed.
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# Under `dagster dev`: parse on load, so changes to the models show on reload. Anywhere else
-# (a fresh clone loaded by `dagster-webserver`, the daemon or a test): parse once if the
-# manifest is missing, so the code location loads without a manual `dbt parse`.
-dbt_project.prepare_if_dev()
-if not dbt_project.manifest_path.exists():
-    dbt_project.preparer.prepare(dbt_project)
+
+
+def prepare_manifest(project: DbtProject = dbt_project) -> None:
+    """Under `dagster dev`: parse on load, so changes to the models show on reload. Anywhere
+    else (`dagster-webserver`, the daemon, a test): parse once if the manifest is missing.
+
+    What `DbtProject.prepare_if_dev()` does, with the dbt beside this interpreter: dagster-dbt's
+    own preparer looks `dbt` up on PATH, where an un-activated venv's dbt is not, and the code
+    location then fails to load ("The dbt executable 'dbt' was not found on PATH")."""
+    if not (project.preparer.using_dagster_dev() or not project.manifest_path.exists()):
+        return
+    # The webserver's code server and each run's process load this module at once: one parses,
+    # the others find the manifest newer than when they started waiting and use it.
+    manifest = project.manifest_path
+    started = manifest.stat().st_mtime if manifest.exists() else 0.0
+    with FileLock(str(manifest.with_suffix(".concurrent-update-lock")), timeout=300):
+        if manifest.exists() and manifest.stat().st_mtime > started:
+            return
+        dbt = DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+        dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
+
+
+prepare_manifest()
 
 LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
 
@@ -51,10 +77,6 @@ class G2139DbtTranslator(DagsterDbtTranslator):
         return spec
 
 
-def dbt_executable() -> str:
-    """The dbt installed beside this interpreter, so an un-activated venv works too."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
 
 
 def dbt_target_path(settings: RunSettings) -> Path:

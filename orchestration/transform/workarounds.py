@@ -1,4 +1,4 @@
-"""The two places the transform stage leans on dagster-dbt's and Dagster's private code.
+"""The three places the transform stage leans on dagster-dbt's and Dagster's private code.
 
 dagster-dbt 0.29 has no public switch for either, so each is kept here, small, and
 ``tests/test_workarounds.py`` fails loudly when an upgrade moves what it relies on:
@@ -14,6 +14,11 @@ dagster-dbt 0.29 has no public switch for either, so each is kept here, small, a
   it. Those steps are skipped too, so nothing proceeds: the warnings are dropped while a skip
   is in effect in this process (a run's steps share it); the skip is logged once, with its
   reason (``skip.record_skip``).
+* ``dbt_column_lineage``: dagster-dbt's own column-lineage builder (sqlglot on the compiled
+  SQL), which its ``fetch_column_metadata()`` runs with columns fetched through an adapter
+  opened in this process while dbt builds; the DuckDB file has one writer, the dbt process,
+  so ``transform/columns.py`` runs the same builder once dbt has finished, with the columns
+  read from the warehouse's catalogue.
 """
 
 from __future__ import annotations
@@ -56,3 +61,19 @@ def filter_gating_warnings(skipping: bool) -> None:
     """Set when the run decides (not at import): adding a filter twice is a no-op."""
     _skip_filter.skipping = skipping
     logging.getLogger(GATING_LOGGER).addFilter(_skip_filter)
+
+
+def dbt_column_lineage(
+    columns: dict, parents: dict, props: dict, manifest: dict, translator, project, target_path
+) -> dict:
+    """`dagster/column_lineage` of one built model, by dagster-dbt's builder."""
+    from dagster_dbt.core.dbt_cli_event import EventHistoryMetadata, _build_column_lineage_metadata
+
+    return _build_column_lineage_metadata(
+        event_history_metadata=EventHistoryMetadata(columns=columns, parents=parents),
+        dbt_resource_props=props,
+        manifest=manifest,
+        dagster_dbt_translator=translator,
+        target_path=target_path,
+        project=project,
+    )
