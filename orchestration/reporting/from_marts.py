@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from orchestration.reporting import build_reporting_files, read_payer_names
+from orchestration.reporting import Family, FhirSettings, build_reporting_files, read_payer_names
 from orchestration.resources import DBT_PROJECT_DIR, RunSettings
 from orchestration.rules import Rules
 from orchestration.warehouse import Warehouse
@@ -32,6 +32,14 @@ def mart_rows(warehouse: Warehouse) -> MartRows:
     )
 
 
+def fhir_settings(settings: RunSettings) -> FhirSettings:
+    return FhirSettings(base=settings.fhir_base, reporter=settings.reporting_organization)
+
+
+def family(rows: MartRows, settings: RunSettings) -> Family:
+    return Family.from_marts(rows.summary, rows.definition, settings.performance_year, settings.as_of_date)
+
+
 def reporting_files(
     warehouse: Warehouse, settings: RunSettings, rows: MartRows | None = None
 ) -> dict[str, bytes]:
@@ -44,20 +52,36 @@ def reporting_files(
         as_of_date=settings.as_of_date,
         payer_names=read_payer_names(SEEDS_DIR),
         seeds_dir=SEEDS_DIR,
+        fhir=fhir_settings(settings),
     )
 
 
 def report_page(warehouse: Warehouse, settings: RunSettings, rules: Rules) -> bytes:
     """report.html: one self-contained page (plots inline) from the marts. The episode rows
-    it reads are the columns the plots need, never ids or dates of individuals."""
+    it reads are the columns the plots need, never ids or dates of individuals: the headline
+    measure's from marts.episodes, the others' from marts.episode_measures."""
     from orchestration.reporting.report import build_report  # matplotlib: only when a page is made
 
+    rows = mart_rows(warehouse)
+    headline = family(rows, settings)
+    columns = "stratum, performance_year, outcome, rendering_npi, baseline_score"
+    order = "order by stratum, rendering_npi, baseline_score, followup_score, outcome"
+    episodes = [
+        {**row, "measure_id": headline.headline_id}
+        for row in warehouse.rows(
+            f"select {columns}, one_year_score as followup_score from marts.episodes {order}"
+        )
+    ]
+    if headline.others:
+        episodes += warehouse.rows(
+            f"select measure_id, {columns}, followup_score from marts.episode_measures"
+            f" where measure_id <> $headline {order}, measure_id",
+            {"headline": headline.headline_id},
+        )
     return build_report(
         warehouse.rows("select * from marts.measure_summary where level in ('payer', 'all_payers')"),
-        warehouse.rows(
-            "select stratum, performance_year, outcome, rendering_npi, baseline_score, one_year_score"
-            " from marts.episodes order by stratum, rendering_npi, baseline_score, one_year_score, outcome"
-        ),
+        rows.definition,
+        episodes,
         warehouse.rows("select * from marts.quarantine_summary order by table_name, reason, column_name"),
         warehouse.rows(
             "select * from marts.measure_summary_history where performance_year = $year"
