@@ -206,7 +206,7 @@ def quarantine_totals(
 @dataclass(frozen=True)
 class MeasureInfo:
     """One measure of the family as the definition mart describes it: id, title, its strata
-    with a label each (in the mart's order), and its met rule when the mart holds it."""
+    with a label each (by name), and its met rule when the mart holds it."""
 
     measure_id: str
     title: str
@@ -238,7 +238,10 @@ def measures_of(definition_rows: Iterable[Row]) -> tuple[str, dict[str, MeasureI
         measures[measure_id] = MeasureInfo(
             measure_id=measure_id,
             title=title,
-            strata={r["stratum"]: stratum_label(r["measure_title"], title, r["stratum"]) for r in mine},
+            strata={
+                r["stratum"]: stratum_label(r["measure_title"], title, r["stratum"])
+                for r in sorted(mine, key=lambda r: r["stratum"])
+            },
             followup_met_max=None
             if first.get("followup_met_max") is None
             else float(first["followup_met_max"]),
