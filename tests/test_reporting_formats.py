@@ -213,7 +213,7 @@ def test_the_file_list() -> None:
         *(f"fhir/MeasureReport-{level}-{level_id}.json" for level, level_id in levels),
         *(f"fhir/MeasureReport-{m}-{level}-{level_id}.json" for m in ("461", "471")
           for level, level_id in levels),
-        "schema/episodes.columns.json",
+        "schema/episodes.columns.json", "schema/measure-episodes.columns.json",
     }  # fmt: skip
     assert expected <= set(files)
     schemas = {path for path in files if path.startswith("schema/") and path.endswith(".schema.json")}

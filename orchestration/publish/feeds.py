@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.publish.release import private_dir, write_json
+from orchestration.reporting.schemas import measure_episode_columns
 from orchestration.warehouse import Warehouse
 
 # Contract order; more columns may follow, never fewer or reordered.
@@ -31,12 +32,8 @@ EXACT_DECIMALS = {"baseline_score", "one_year_score", "followup_score", "improve
 # `<payer>/<measure_id>/episodes.csv` of a measure beside the headline one (#461, #471), from
 # marts.episode_measures: the headline file's layout with the follow-up named as such (three
 # months or one year by stratum), no g2139 flag, and the measure and stratum they belong to.
-MEASURE_COLUMNS = (
-    "episode_id", "person_id", "member_id", "payer", "performance_year", "procedure_date", "procedure_code",
-    "rendering_npi", "baseline_date", "baseline_score", "followup_date", "followup_score", "improvement",
-    "outcome", "quality_code", "exclusion_reason", "is_final", "measure_id", "stratum", "rendering_tin",
-    "as_of_date",
-)  # fmt: skip
+# The columns and their order live in the file's column dictionary.
+MEASURE_COLUMNS = tuple(column["name"] for column in measure_episode_columns())
 
 
 def _exact(column: str) -> str:

@@ -22,13 +22,18 @@ from orchestration.reporting.facts import Files, dump_json
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 EPISODE_COLUMNS_FILE = Path(__file__).with_name("episode_columns.json")
+# `<payer>/<measure_id>/episodes.csv` of the measures beside the headline one: its columns in
+# file order (the publisher writes exactly these).
+MEASURE_EPISODE_COLUMNS_FILE = Path(__file__).with_name("measure_episode_columns.json")
 COLUMN_DICTIONARY = "schema/episodes.columns.json"
+MEASURE_COLUMN_DICTIONARY = "schema/measure-episodes.columns.json"
 # Published path pattern -> schema file (first match wins; PurePosixPath.match is from the right,
 # and a pattern matches only paths with as many folders).
 SCHEMA_OF = (
     ("all_payers/summary.json", "all-payers-summary.schema.json"),
     ("qpp/*/*.json", "qpp-measurement-set.schema.json"),
     (COLUMN_DICTIONARY, "episodes-columns.schema.json"),
+    (MEASURE_COLUMN_DICTIONARY, "episodes-columns.schema.json"),
     ("manifest.json", "manifest.schema.json"),
     ("data_quality.json", "data-quality.schema.json"),
     ("*/summary.json", "summary.schema.json"),
@@ -90,7 +95,7 @@ def _validators(schemas: Mapping[str, dict[str, Any]]) -> dict[str, Draft202012V
 
 
 def schema_name_for(path: str) -> str | None:
-    if path.startswith("schema/") and path != COLUMN_DICTIONARY:
+    if path.startswith("schema/") and path not in (COLUMN_DICTIONARY, MEASURE_COLUMN_DICTIONARY):
         return None
     for pattern, name in SCHEMA_OF:
         if PurePosixPath(path).match(pattern) and path.count("/") == pattern.count("/"):
@@ -157,6 +162,11 @@ def episode_columns() -> list[dict[str, Any]]:
     return json.loads(EPISODE_COLUMNS_FILE.read_text(encoding="utf-8"))
 
 
+def measure_episode_columns() -> list[dict[str, Any]]:
+    """`<payer>/<measure_id>/episodes.csv` in file order, like episode_columns()."""
+    return json.loads(MEASURE_EPISODE_COLUMNS_FILE.read_text(encoding="utf-8"))
+
+
 def _allowed(seeds_dir: Path) -> dict[str, dict[str, list[str]]]:
     """Per column, its allowed values (or code prefixes), read from the seeds the models use."""
     codes = _seed(seeds_dir, "quality_code")
@@ -182,15 +192,17 @@ def _allowed(seeds_dir: Path) -> dict[str, dict[str, list[str]]]:
     }
 
 
-def column_dictionary(seeds_dir: Path) -> dict[str, Any]:
-    """episodes.csv, column by column, with allowed values read from the seeds."""
+def column_dictionary(seeds_dir: Path, measure_file: bool = False) -> dict[str, Any]:
+    """episodes.csv (or, with `measure_file`, `<measure_id>/episodes.csv`), column by column, with
+    allowed values read from the seeds."""
     allowed = _allowed(seeds_dir)
+    allowed["measure_id"] = {"allowed_values": seed_values(seeds_dir, "measure_id")}
     return {
-        "file": "<payer>/episodes.csv",
+        "file": "<payer>/<measure_id>/episodes.csv" if measure_file else "<payer>/episodes.csv",
         "format": "CSV, comma-separated, header row, UTF-8; booleans true/false; empty cell = no value",
         "columns": [
             {**column, "allowed_values": None, **allowed.get(column["name"], {})}
-            for column in episode_columns()
+            for column in (measure_episode_columns() if measure_file else episode_columns())
         ],
     }
 
@@ -198,6 +210,7 @@ def column_dictionary(seeds_dir: Path) -> dict[str, Any]:
 def schema_files(seeds_dir: Path) -> Files:
     files = {f"schema/{name}": dump_json(schema) for name, schema in generated_schemas(seeds_dir).items()}
     files[COLUMN_DICTIONARY] = dump_json(column_dictionary(seeds_dir))
+    files[MEASURE_COLUMN_DICTIONARY] = dump_json(column_dictionary(seeds_dir, measure_file=True))
     return files
 
 
