@@ -119,7 +119,8 @@ def _payer_rows(settings: RunSettings) -> tuple[list[str], list[tuple]]:
         ),
         headline,
     )
-    strata = sorted({r["stratum"] for r in rows if r["measure_id"] == headline and r["stratum"] != "overall"})
+    mine = [r for r in rows if str(r["measure_id"]) == headline]
+    strata = sorted({r["stratum"] for r in mine if r["stratum"] != "overall"})
     others = sorted({str(r["measure_id"]) for r in rows} - {headline})
     columns = [*strata, f"#{headline} overall", *(f"#{m} overall" for m in others)]
     by_level: dict[str, dict[tuple[str, str], dict]] = {}
