@@ -16,11 +16,10 @@ from typing import Any
 Row = Mapping[str, Any]
 Files = dict[str, bytes]
 
-# The contract gives summary.json's top-level counts the meaning they had before the second
-# stratum existed: the lumbar fusion stratum.
-LEGACY_STRATUM = "lumbarFusion"
 # The project's headline flag (the `g2139` column and key of the #459 files): the measure whose
-# definition codes it is the headline measure, published at the feeds' original paths.
+# definition codes it is the headline measure, published at the feeds' original paths, and the
+# stratum it codes not met in (lumbar fusion) gives summary.json's top-level counts the meaning
+# they had before the second stratum existed.
 HEADLINE_CODE = "G2139"
 OVERALL = "overall"
 # CMS scores #459 as a weighted average: sum of met over sum of eligible, both strata.
@@ -121,6 +120,8 @@ class Facts:
     rows: dict[tuple[str, str, str], Row]
     measure_id: str
     measure_title: str
+    # The headline code's stratum (lumbarFusion): summary.json's top level, the period source.
+    legacy_stratum: str
     # What the measure asks of the patient and when it is met (definition mart; None if absent).
     instrument: str | None = None
     followup_met_max: float | None = None
@@ -132,7 +133,7 @@ class Facts:
 
     @property
     def legacy(self) -> StratumDefinition:
-        return self.definitions[LEGACY_STRATUM]
+        return self.definitions[self.legacy_stratum]
 
     @property
     def version(self) -> str:
@@ -182,16 +183,26 @@ class Facts:
         return any(HEADLINE_CODE in d.codes for d in self.definitions.values())
 
 
+def _headline_rows(definition_rows: Iterable[Row]) -> list[Row]:
+    return [
+        row for row in definition_rows if HEADLINE_CODE in {row.get(column) for column in OUTCOME_COLUMNS}
+    ]
+
+
 def headline_measure_id(definition_rows: Iterable[Row]) -> str:
     """The measure that carries the headline flag's code (#459: G2139)."""
-    ids = {
-        str(row["measure_id"])
-        for row in definition_rows
-        if HEADLINE_CODE in (row.get(column) for column in OUTCOME_COLUMNS)
-    }
+    ids = {str(row["measure_id"]) for row in _headline_rows(definition_rows)}
     if len(ids) != 1:
         raise ValueError(f"measure_definition: {len(ids)} measures carry the headline code {HEADLINE_CODE}")
     return ids.pop()
+
+
+def headline_stratum(definition_rows: Iterable[Row]) -> str:
+    """The stratum the headline code belongs to (G2139: lumbarFusion)."""
+    strata = {row["stratum"] for row in _headline_rows(definition_rows)}
+    if len(strata) != 1:
+        raise ValueError(f"measure_definition: {len(strata)} strata carry the headline code {HEADLINE_CODE}")
+    return strata.pop()
 
 
 def with_measure_id(rows: Iterable[Row], default: str) -> list[Row]:
@@ -217,6 +228,7 @@ class Family:
     ) -> Family:
         definition_rows = list(definition_rows)
         headline = headline_measure_id(definition_rows)
+        legacy = headline_stratum(definition_rows)
         by_measure: dict[str, list[Row]] = {}
         for row in definition_rows:
             by_measure.setdefault(str(row["measure_id"]), []).append(row)
@@ -234,7 +246,7 @@ class Family:
         measures = {}
         for measure_id, definitions in sorted(by_measure.items()):
             measures[measure_id] = _measure_facts(
-                measure_id, definitions, rows[measure_id], performance_year, iso(as_of_date)
+                measure_id, definitions, rows[measure_id], performance_year, iso(as_of_date), legacy
             )
         return cls(measures, headline)
 
@@ -257,10 +269,11 @@ def _measure_facts(
     rows: dict[tuple[str, str, str], Row],
     performance_year: int,
     as_of_date: str,
+    legacy_stratum: str,
 ) -> Facts:
     definitions = {d.stratum: d for d in map(StratumDefinition.from_row, definition_rows)}
-    if LEGACY_STRATUM not in definitions:
-        raise ValueError(f"measure_definition has no {LEGACY_STRATUM} row for measure {measure_id}")
+    if legacy_stratum not in definitions:
+        raise ValueError(f"measure_definition has no {legacy_stratum} row for measure {measure_id}")
     # A mart of another year (or an empty one) must stop the publication, not publish zeros.
     if ("all_payers", "all", OVERALL) not in rows:
         raise ValueError(
@@ -274,6 +287,7 @@ def _measure_facts(
         rows=rows,
         measure_id=measure_id,
         measure_title=common_title(row["measure_title"] for row in definition_rows),
+        legacy_stratum=legacy_stratum,
         instrument=first.get("instrument"),
         followup_met_max=_number(first.get("followup_met_max")),
         improvement_met_min=_number(first.get("improvement_met_min")),

@@ -16,7 +16,6 @@ from typing import Any
 
 from orchestration.reporting.facts import (
     COUNT_FIELDS,
-    LEGACY_STRATUM,
     OVERALL,
     OVERALL_ALGORITHM,
     Facts,
@@ -48,7 +47,7 @@ def overall_block(facts: Facts, level: str, level_id: str) -> dict[str, Any]:
 
 
 def payer_summary(facts: Facts, payer: str, payer_name: str) -> dict[str, Any]:
-    legacy = facts.counts("payer", payer, LEGACY_STRATUM)
+    legacy = facts.counts("payer", payer, facts.legacy_stratum)
     definition = facts.legacy
     return {
         "payer": payer,
@@ -57,7 +56,7 @@ def payer_summary(facts: Facts, payer: str, payer_name: str) -> dict[str, Any]:
         "as_of_date": facts.as_of_date,
         "measure": {
             "id": definition.measure_id,
-            "stratum": LEGACY_STRATUM,
+            "stratum": facts.legacy_stratum,
             "codes": definition.codes,
             "title": facts.measure_title,
             "version": definition.version,
