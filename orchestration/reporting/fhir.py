@@ -89,6 +89,12 @@ def concept(system: str, code: str, display: str | None = None) -> dict[str, Any
     return {"coding": [coding], "text": display or code}
 
 
+def stratum_display(facts: Facts, stratum: str) -> str:
+    """The stratum's title; when the mart titles the measure only, the measure and stratum."""
+    title = facts.definitions[stratum].title
+    return title if title != facts.measure_title else f"{title}: {stratum}"
+
+
 def population_id(stratum: str, code: str) -> str:
     return f"{stratum}-{code}"
 
@@ -154,10 +160,9 @@ def payer_stratifier(
 def _group(
     facts: Facts, fhir: FhirSettings, level: str, level_id: str, stratum: str, names: dict[str, str]
 ) -> dict[str, Any]:
-    definition = facts.definitions[stratum]
     group = {
         "id": stratum,
-        "code": concept(fhir.system("stratum"), stratum, definition.title),
+        "code": concept(fhir.system("stratum"), stratum, stratum_display(facts, stratum)),
         **_scored(facts.counts(level, level_id, stratum), stratum),
     }
     if level in ("payer", "all_payers"):

@@ -22,6 +22,7 @@ from orchestration.reporting.fhir import (
     concept,
     fhir_id,
     population_id,
+    stratum_display,
 )
 
 QPP_MEASURE_SYSTEM = "https://qpp.cms.gov/mips/quality-measures"
@@ -49,7 +50,7 @@ def _group(facts: Facts, fhir: FhirSettings, stratum: str) -> dict[str, Any]:
     codes = ", ".join(f"{code} {outcome}" for code, outcome in sorted(definition.codes.items()))
     return {
         "id": stratum,
-        "code": concept(fhir.system("stratum"), stratum, definition.title),
+        "code": concept(fhir.system("stratum"), stratum, stratum_display(facts, stratum)),
         "description": f"Procedures from {period['start']} through {period['end']}"
         + (f"; {codes}" if codes else ""),
         "population": [
