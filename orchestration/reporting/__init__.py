@@ -21,7 +21,8 @@ from datetime import date
 from pathlib import Path
 
 from orchestration.reporting.facts import Family, Files, Row
-from orchestration.reporting.fhir import FhirSettings, fhir_failures, fhir_files
+from orchestration.reporting.fhir import FhirSettings, fhir_failures
+from orchestration.reporting.fhir_publication import fhir_files
 from orchestration.reporting.qpp import qpp_failures, qpp_files, read_mvps
 from orchestration.reporting.schemas import read_payer_names, schema_failures, schema_files
 from orchestration.reporting.summaries import summary_files

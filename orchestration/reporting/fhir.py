@@ -1,6 +1,7 @@
 """FHIR R4 summary MeasureReports, conformant to the HL7 Da Vinci DEQM Summary MeasureReport
 profile (STU5, `summary-measurereport-deqm`), one per measure and reporting level (payer, all
-payers, TIN, TIN + NPI), and the `Measure` each points to (fhir_measure.py).
+payers, TIN, TIN + NPI), and the `Measure` each points to (fhir_measure.py; fhir_publication.py
+writes both).
 
 Built and parsed with fhir.resources' R4B models: the Measure and MeasureReport elements used
 here are identical in R4 (4.0.1) and R4B (4.3.0), and the R4 release of the library needs
@@ -228,20 +229,6 @@ def through_model(resource: dict[str, Any]) -> bytes:
     return dump_json(model.model_dump(mode="json", exclude_none=True))
 
 
-def fhir_files(family: Family, fhir: FhirSettings, names: dict[str, str]) -> Files:
-    from orchestration.reporting.fhir_measure import measure_resource
-
-    files = {}
-    for facts in family.measures.values():
-        files[f"fhir/Measure-{facts.measure_id}.json"] = through_model(measure_resource(facts, fhir))
-        for level in REPORT_LEVELS:
-            for level_id in facts.level_ids(level):
-                files[report_path(family, facts, level, level_id)] = through_model(
-                    measure_report(facts, fhir, level, level_id, names)
-                )
-    return files
-
-
 def _counts_of(entry: dict[str, Any]) -> dict[str, int]:
     return {p["code"]["coding"][0]["code"]: p.get("count", 0) for p in entry.get("population", [])}
 
@@ -288,4 +275,4 @@ def fhir_failures(files: Files) -> list[str]:
     return failures
 
 
-__all__ = ["OVERALL", "FhirSettings", "fhir_failures", "fhir_files"]
+__all__ = ["OVERALL", "FhirSettings", "fhir_failures"]
