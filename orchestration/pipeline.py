@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.resources import DBT_PROJECT_DIR, RunSettings, private_files, quiet_environment
-from orchestration.rules import headline_measure_id
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 PUBLISH_STEP = "feeds__payer_feeds"
@@ -38,6 +37,7 @@ class RunOutcome:
     step_seconds: dict[str, float] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     payer_rows: list[tuple] = field(default_factory=list)
+    payer_columns: list[str] = field(default_factory=list)
     skip_reason: str | None = None
     interrupted: bool = False  # stopped by Ctrl-C
     refused: str | None = None  # the one line of a run that did not start (another run held the warehouse)
@@ -64,10 +64,12 @@ class RunOutcome:
                 f"g2139 run {self.run_id}: build skipped, {self.skip_reason or 'nothing new'}; "
                 f"{folder} unchanged"
             ]
-        lines.append(f"  {'':<10} {'episodes':>8}  {'fusion':>7}  {'discectomy':>10}  {'#459 overall':>12}")
-        for level_id, episodes, fusion, discectomy, overall in self.payer_rows:
-            rates = [_percent(r) for r in (fusion, discectomy, overall)]
-            lines.append(f"  {level_id:<10} {episodes:>8}  {rates[0]:>7}  {rates[1]:>10}  {rates[2]:>12}")
+        width = max([10, *(len(c) for c in self.payer_columns)])
+        lines.append(f"  {'':<10} {'episodes':>8}" + "".join(f"  {c:>{width}}" for c in self.payer_columns))
+        for level_id, episodes, *rates in self.payer_rows:
+            lines.append(
+                f"  {level_id:<10} {episodes:>8}" + "".join(f"  {_percent(r):>{width}}" for r in rates)
+            )
         lines.append(f"published: {folder}")
         lines.append(f"warehouse: {self.settings.warehouse}")
         lines.append(f"log: {run_log_path(self.settings)}")
@@ -123,26 +125,40 @@ def _percent(rate) -> str:
     return "n/a" if rate is None else f"{float(rate):.1%}"
 
 
-def _payer_rows(settings: RunSettings) -> list[tuple]:
-    """Per canonical payer, then all payers: episodes of both strata and the performance rate
-    of each stratum and overall (the mart's rows; nothing recomputed here)."""
-    rows = settings.duckdb_warehouse().rows(
-        "select level_id, stratum, episodes, performance_rate from marts.measure_summary "
-        "where level in ('payer', 'all_payers') and measure_id = $measure "
-        "order by level = 'all_payers', level_id",
-        {"measure": headline_measure_id()},
+def _payer_rows(settings: RunSettings) -> tuple[list[str], list[tuple]]:
+    """Per canonical payer, then all payers: episodes of the headline measure, the rate of each of
+    its strata and overall, then the overall rate of every other measure of the family (the
+    marts' rows; nothing recomputed here, no stratum or measure named in code)."""
+    from orchestration.reporting.facts import headline_measure_id, with_measure_id
+
+    warehouse = settings.duckdb_warehouse()
+    headline = headline_measure_id(warehouse.rows("select * from marts.measure_definition"))
+    rows = with_measure_id(
+        warehouse.rows(
+            "select * from marts.measure_summary where level in ('payer', 'all_payers') "
+            "order by level = 'all_payers', level_id"
+        ),
+        headline,
     )
-    by_level: dict[str, dict[str, dict]] = {}
+    mine = [r for r in rows if str(r["measure_id"]) == headline]
+    strata = sorted({r["stratum"] for r in mine if r["stratum"] != "overall"})
+    others = sorted({str(r["measure_id"]) for r in rows} - {headline})
+    columns = [*strata, f"#{headline} overall", *(f"#{m} overall" for m in others)]
+    by_level: dict[str, dict[tuple[str, str], dict]] = {}
     for row in rows:
-        by_level.setdefault(row["level_id"], {})[row["stratum"]] = row
-    return [
-        (
-            "all payers" if level_id == "all" else level_id,
-            strata["overall"]["episodes"],
-            *(strata[s]["performance_rate"] for s in ("lumbarFusion", "lumbarDiscectomy", "overall")),
+        by_level.setdefault(row["level_id"], {})[(str(row["measure_id"]), row["stratum"])] = row
+    table = []
+    for level_id, cells in by_level.items():
+        rates = [cells.get((headline, s), {}).get("performance_rate") for s in (*strata, "overall")]
+        rates += [cells.get((m, "overall"), {}).get("performance_rate") for m in others]
+        table.append(
+            (
+                "all payers" if level_id == "all" else level_id,
+                cells[(headline, "overall")]["episodes"],
+                *rates,
+            )
         )
-        for level_id, strata in by_level.items()
-    ]
+    return columns, table
 
 
 def _skip_reason(instance, run_id: str) -> str | None:
@@ -279,7 +295,7 @@ def _run_job(settings: RunSettings, asset_selection: Sequence[Any] | None, verbo
             success=result.success, settings=settings, run_id=result.run_id, step_seconds=step_seconds
         )
         if result.success:
-            outcome.payer_rows = _payer_rows(settings)
+            outcome.payer_columns, outcome.payer_rows = _payer_rows(settings)
             outcome.skip_reason = None if outcome.published else _skip_reason(instance, result.run_id)
         else:
             outcome.failures = _failures(result)

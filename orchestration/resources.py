@@ -23,15 +23,19 @@ import yaml
 from pydantic import PrivateAttr
 
 from orchestration.settings import (  # noqa: F401 (re-exported: the settings' one home)
+    DEFAULT_FHIR_BASE,
     DEFAULT_LANDING,
     DEFAULT_OUTPUT,
+    DEFAULT_REPORTING_ORGANIZATION,
     DEFAULT_WAREHOUSE,
     ENGINES,
     ENV_AS_OF,
     ENV_ENGINE,
+    ENV_FHIR_BASE,
     ENV_LANDING,
     ENV_OUTPUT,
     ENV_PERFORMANCE_YEAR,
+    ENV_REPORTING_ORGANIZATION,
     ENV_WAREHOUSE,
 )
 from orchestration.warehouse import DuckDBWarehouse
@@ -78,6 +82,8 @@ class RunSettings:
     # Rule vars overridden for this run (name -> typed value); the rest keep dbt_project.yml's.
     var_overrides: Mapping[str, Any] = field(default_factory=dict)
     engine: str = "duckdb"
+    fhir_base: str = DEFAULT_FHIR_BASE
+    reporting_organization: str = DEFAULT_REPORTING_ORGANIZATION
 
     def dbt_vars(self) -> dict[str, Any]:
         """Everything a run passes to dbt (`--vars`) and to the gate's rules: one dict."""
@@ -124,6 +130,8 @@ def resolve_settings(
     environ: Mapping[str, str] | None = None,
     engine: str | None = None,
     today: date | None = None,
+    fhir_base: str | None = None,
+    reporting_organization: str | None = None,
 ) -> RunSettings:
     """Explicit value, else environment variable, else default; paths made absolute."""
     env = os.environ if environ is None else environ
@@ -144,6 +152,10 @@ def resolve_settings(
     if engine_setting not in ENGINES:
         raise SettingsError(f"--engine / {ENV_ENGINE}: {engine_setting!r} is not one of {', '.join(ENGINES)}")
 
+    base = _pick(fhir_base, env, ENV_FHIR_BASE) or DEFAULT_FHIR_BASE
+    if not base.startswith(("https://", "http://")):
+        raise SettingsError(f"{ENV_FHIR_BASE}: {base!r} is not an http(s) URL (a canonical base, no urn:)")
+
     def path(explicit: str | None, variable: str, default: str) -> Path:
         return Path(_pick(explicit, env, variable) or default).expanduser().resolve()
 
@@ -155,6 +167,9 @@ def resolve_settings(
         performance_year=year,
         var_overrides=dict(var_overrides or {}),
         engine=engine_setting,
+        fhir_base=base.rstrip("/"),
+        reporting_organization=_pick(reporting_organization, env, ENV_REPORTING_ORGANIZATION)
+        or DEFAULT_REPORTING_ORGANIZATION,
     )
 
 
@@ -181,6 +196,8 @@ class G2139Settings(dg.ConfigurableResource):
     performance_year: int | None = None
     vars: dict[str, str] = {}
     engine: str | None = None  # duckdb | spark (G2139_ENGINE)
+    fhir_base: str | None = None  # G2139_FHIR_BASE
+    reporting_organization: str | None = None  # G2139_REPORTING_ORGANIZATION
 
     _run: RunSettings | None = PrivateAttr(default=None)
 
@@ -195,6 +212,8 @@ class G2139Settings(dg.ConfigurableResource):
             performance_year=settings.performance_year,
             vars={name: json.dumps(value) for name, value in settings.var_overrides.items()},
             engine=settings.engine,
+            fhir_base=settings.fhir_base,
+            reporting_organization=settings.reporting_organization,
         )
 
     def resolve(self) -> RunSettings:
@@ -206,6 +225,8 @@ class G2139Settings(dg.ConfigurableResource):
             performance_year=self.performance_year,
             var_overrides=parse_var_overrides(f"{k}={v}" for k, v in self.vars.items()),
             engine=self.engine,
+            fhir_base=self.fhir_base,
+            reporting_organization=self.reporting_organization,
         )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:

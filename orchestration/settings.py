@@ -16,6 +16,13 @@ ENV_ENGINE = "G2139_ENGINE"
 # rows and dbt builds the measure on it (engines/spark.py). Its resources: definitions.py.
 ENGINES = ("duckdb", "spark")
 
+# FHIR: the base under which the Measures take their canonical URLs, and the organization named
+# as `reporter` of every MeasureReport (configured once for the publication).
+ENV_FHIR_BASE = "G2139_FHIR_BASE"
+ENV_REPORTING_ORGANIZATION = "G2139_REPORTING_ORGANIZATION"
+DEFAULT_FHIR_BASE = "https://example.org/g2139/fhir"
+DEFAULT_REPORTING_ORGANIZATION = "g2139 registry"
+
 DEFAULT_LANDING = "data/landing"
 DEFAULT_OUTPUT = "data/published"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
@@ -33,6 +40,9 @@ RUN_OPTIONS = (
 # Read by a run besides its options (each defined beside the code that reads it; the CLI
 # test checks these lines against those definitions).
 OTHER_VARIABLES = (
+    (ENV_FHIR_BASE, DEFAULT_FHIR_BASE, "base of the FHIR Measures' canonical URLs"),
+    (ENV_REPORTING_ORGANIZATION, DEFAULT_REPORTING_ORGANIZATION, "reporter of every FHIR MeasureReport"),
+    ("G2139_RUN_WAIT_SECONDS", "600", "how long a run waits for another run of its warehouse"),
     ("G2139_ALERT_WEBHOOK", "unset: no POST", "URL a failed run's alert is POSTed to (JSON)"),
     ("G2139_VALIDATION_RETENTION", "7", "validation runs kept in the data docs"),
     ("DAGSTER_HOME", "the project's .dagster_home", "Dagster instance: the run history"),

@@ -3,6 +3,10 @@ read), and a small dbt project folder with the vars and seeds ``rules`` reads.
 
 Both strata, five canonical payers, every outcome. The summary mart is derived here from
 the episode rows so that the fixture is consistent; tests corrupt a copy to see a check fail.
+
+`build_marts(..., family=True)` holds the whole spine family instead: #459 as above, plus #461
+and #471 in `marts.episode_measures` with outcomes of their own (FAMILY_OUTCOMES), and
+`measure_id` on the summary and definition marts (the marts' contract for three measures).
 """
 
 from __future__ import annotations
@@ -148,13 +152,13 @@ def episode_measures_frame(episodes: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[columns]
 
 
-def summary_frame(episodes: pd.DataFrame) -> pd.DataFrame:
+def summary_frame(episodes: pd.DataFrame, measures: tuple[str, ...] = MEASURE_IDS) -> pd.DataFrame:
     records = episodes.to_dict("records")
     out = []
     levels = [("payer", p, p) for p in PAYERS] + [
         ("all_payers", "all", None), ("tin", TIN, None), ("tin_npi", f"{TIN}_{NPI}", None)
     ]
-    for measure in MEASURE_IDS:
+    for measure in measures:
         for level, level_id, payer in levels:
             mine = [r for r in records if payer is None or r["payer"] == payer]
             rows = [(s, [r for r in mine if r["stratum"] == s]) for s in (FUSION, DISCECTOMY)]
@@ -201,11 +205,85 @@ SMALL_TABLES = {
 DATE_COLUMNS = ("procedure_date", "baseline_date", "one_year_date", "as_of_date")
 
 
-def build_marts(warehouse: Path) -> Path:
-    """The seven marts in a fresh DuckDB file (and nothing else: no raw, no reference)."""
+HEADLINE = "459"
+# The family's other measures: title, instrument, met rule, and each episode's outcome with its
+# follow-up value (None: no value). Same episodes as #459, other instruments.
+FAMILY = {
+    "461": ("Leg Pain After Lumbar Surgery", "pain_score leg (NRS/VAS, 0-10)", 3.0, 5.0),
+    "471": ("Functional Status After Lumbar Surgery", "ODI 2.1a (0-100)", 22, 30),
+}
+FAMILY_OUTCOMES = {
+    "461": {"E1": ("not_met", 4.5), "E2": ("met", 3.0), "E3": ("not_measured", None), "E4": ("met", 1.0),
+            "E5": ("pending", None), "E6": ("excluded", 2.0)},
+    "471": {"E1": ("met", 22.0), "E2": ("not_met", 40.0), "E3": ("met", 10.0), "E4": ("not_measured", None),
+            "E5": ("pending", None), "E6": ("excluded", 30.0)},
+}  # fmt: skip
+
+
+SHARED_COLUMNS = (
+    "episode_id", "stratum", "person_id", "member_id", "payer", "performance_year", "procedure_date",
+    "procedure_code", "rendering_tin", "rendering_npi", "baseline_date", "exclusion_reason", "is_final",
+    "as_of_date",
+)  # fmt: skip
+
+
+def family_episode_measures_frame(episodes: pd.DataFrame) -> pd.DataFrame:
+    """marts.episode_measures with the family's own outcomes (#459 from the episodes mart)."""
+    rows = []
+    for record in episodes.to_dict("records"):
+        base = {k: record[k] for k in SHARED_COLUMNS}
+        rows.append({**base, "measure_id": HEADLINE, "baseline_score": record["baseline_score"],
+                     "followup_date": record["one_year_date"], "followup_score": record["one_year_score"],
+                     "improvement": record["improvement"], "outcome": record["outcome"],
+                     "quality_code": record["quality_code"]})  # fmt: skip
+        for measure_id, outcomes in FAMILY_OUTCOMES.items():
+            outcome, followup = outcomes[record["episode_id"]]
+            baseline = None if record["baseline_score"] is None else record["baseline_score"] * (
+                10 if measure_id == "471" else 1)  # fmt: skip
+            rows.append({**base, "measure_id": measure_id, "baseline_score": baseline,
+                         "followup_date": record["one_year_date"] if followup is not None else None,
+                         "followup_score": followup, "outcome": outcome, "quality_code": None,
+                         "improvement": None if None in (baseline, followup) else baseline - followup,
+                         })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def family_summary_frame(measures: pd.DataFrame) -> pd.DataFrame:
+    frames = []
+    for measure_id, rows in measures.groupby("measure_id", sort=True):
+        frames.append(summary_frame(rows, measures=(measure_id,)))
+    return pd.concat(frames, ignore_index=True)
+
+
+def family_definition_frame() -> pd.DataFrame:
+    headline = definition_frame()
+    headline.insert(0, "measure_id_", HEADLINE)
+    headline = headline.drop(columns=["measure_id"]).rename(columns={"measure_id_": "measure_id"})
+    headline = headline.assign(instrument="pain_score back (NRS/VAS, 0-10)", followup_met_max=3.0,
+                               improvement_met_min=5.0)  # fmt: skip
+    others = []
+    for measure_id, (title, instrument, met_max, improvement_min) in FAMILY.items():
+        rows = definition_frame().drop(columns=["measure_id"])
+        rows.insert(0, "measure_id", measure_id)
+        for outcome in CODES[FUSION]:
+            rows[f"code_{outcome}"] = None
+        others.append(rows.assign(measure_title=title, instrument=instrument, followup_met_max=met_max,
+                                  improvement_met_min=improvement_min))  # fmt: skip
+    return pd.concat([headline, *others], ignore_index=True)
+
+
+def build_marts(warehouse: Path, family: bool = False) -> Path:
+    """The seven marts in a fresh DuckDB file (and nothing else: no raw, no reference): every
+    measure with #459's outcomes, or with `family`, each measure with outcomes of its own."""
     episodes = episodes_frame()
-    summary = summary_frame(episodes)
-    definition = definition_frame()
+    if family:
+        measures = family_episode_measures_frame(episodes)
+        summary = family_summary_frame(measures)
+        definition = family_definition_frame()
+    else:
+        measures = episode_measures_frame(episodes)
+        summary = summary_frame(episodes)
+        definition = definition_frame()
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema marts")
         casts = ", ".join(
@@ -215,12 +293,6 @@ def build_marts(warehouse: Path) -> Path:
         )
         con.register("episodes_df", episodes)
         con.execute(f"create table marts.episodes as select * replace ({casts}) from episodes_df")
-        con.register("episode_measures_df", episode_measures_frame(episodes))
-        con.execute(
-            "create table marts.episode_measures as select * replace ("
-            + casts.replace("one_year", "followup")
-            + ") from episode_measures_df"
-        )
         con.register("summary_df", summary)
         con.execute(
             "create table marts.measure_summary as select * replace ("
@@ -236,6 +308,13 @@ def build_marts(warehouse: Path) -> Path:
         con.execute(
             f"create table marts.measure_definition as select * replace ({date_casts}) from definition_df"
         )
+        scores = ("baseline_score", "followup_score", "improvement")
+        days = ("procedure_date", "baseline_date", "followup_date", "as_of_date")
+        decimals = ", ".join(f"cast({c} as decimal(9, 4)) as {c}" for c in scores)
+        dates = ", ".join(f"cast({c} as date) as {c}" for c in days)
+        con.register("measures_df", measures)
+        replaced = f"select * replace ({decimals}, {dates}) from measures_df"
+        con.execute(f"create table marts.episode_measures as {replaced}")
         for name, select in SMALL_TABLES.items():
             con.execute(f"create table marts.{name} as {select}")
     return warehouse

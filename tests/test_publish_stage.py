@@ -1,5 +1,6 @@
-"""The publish stage alone, on a hand-made marts warehouse (no raw, no reference schema):
-exactly the contract's files, private, atomic, reproducible, and reading only the marts."""
+"""The publish stage alone, on a hand-made marts warehouse of the spine family (no raw, no
+reference schema): exactly the contract's files, #461 and #471 beside #459's, private, atomic,
+reproducible, and reading only the marts."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from orchestration.publish.assets import publish
 from orchestration.publish.release import Release
 from orchestration.resources import G2139Settings, resolve_settings
 from tests.conftest import tree_digest
-from tests.marts_fixture import AS_OF, EPISODES, PAYERS, PERFORMANCE_YEAR
+from tests.marts_fixture import AS_OF, EPISODES, FAMILY_OUTCOMES, PAYERS, PERFORMANCE_YEAR, build_marts
 
 CHECKS = [
     {"name": "marts/episodes: episodes_expectations", "passed": True, "detail": "all expectations passed"}
@@ -46,22 +47,32 @@ def read_feed(folder: Path, payer: str) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+def read_measure_feed(folder: Path, payer: str, measure: str) -> list[dict]:
+    with (folder / payer / measure / "episodes.csv").open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 @pytest.fixture(scope="module")
-def released(tmp_path_factory, marts_warehouse) -> tuple[G2139Settings, Release]:
+def family_warehouse(tmp_path_factory) -> Path:
+    return build_marts(tmp_path_factory.mktemp("family") / "warehouse.duckdb", family=True)
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory, family_warehouse) -> tuple[G2139Settings, Release]:
     root = tmp_path_factory.mktemp("publish")
-    before = file_sha256(marts_warehouse)
-    g2139 = settings(marts_warehouse, root)
+    before = file_sha256(family_warehouse)
+    g2139 = settings(family_warehouse, root)
     release = publish(g2139, "run-1", CHECKS)
-    assert file_sha256(marts_warehouse) == before, "publishing must not write to the warehouse"
+    assert file_sha256(family_warehouse) == before, "publishing must not write to the warehouse"
     return g2139, release
 
 
 def test_layout_columns_and_permissions(released):
     _, release = released
     folder = release.folder
-    assert sorted(p.name for p in folder.iterdir()) == sorted([
-        *PAYERS, "all_payers", "qpp", "fhir", "schema", "report.html", "manifest.json", "data_quality.json"
-    ])
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [*PAYERS, "all_payers", "qpp", "fhir", "schema", "report.html", "manifest.json", "data_quality.json"]
+    )
     for payer in PAYERS:
         header = (folder / payer / "episodes.csv").read_text().splitlines()[0].split(",")
         assert header == [*feeds.CONTRACT_COLUMNS, *feeds.EXTRA_COLUMNS]
@@ -73,6 +84,18 @@ def test_layout_columns_and_permissions(released):
             "codes": {"G2138": "met", "G2139": "not_met", "G9945": "excluded", "G9946": "not_measured"},
         }
         assert set(summary["strata"]) == {"lumbarFusion", "lumbarDiscectomy"}
+        for measure in FAMILY_OUTCOMES:
+            assert sorted(p.name for p in (folder / payer / measure).iterdir()) == [
+                "episodes.csv",
+                "summary.json",
+            ]
+            header = (folder / payer / measure / "episodes.csv").read_text().splitlines()[0].split(",")
+            assert header == list(feeds.MEASURE_COLUMNS)
+            assert (
+                json.loads((folder / payer / measure / "summary.json").read_text())["measure"]["id"]
+                == measure
+            )
+    assert sorted(p.name for p in (folder / "all_payers").iterdir()) == ["461", "471", "summary.json"]
     for path in folder.rglob("*"):
         assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
 
@@ -87,6 +110,53 @@ def test_values_are_exact_decimals_and_lowercase_booleans(released):
     assert rows["E2"]["one_year_score"] == "3.5" and rows["E2"]["baseline_score"] == ""
     assert rows["E2"]["g2139"] == "true" and rows["E1"]["g2139"] == "false"
     assert rows["E5"]["is_final"] == "false" and rows["E5"]["quality_code"] == ""
+
+
+def test_measure_feeds_hold_the_payers_episodes_with_their_own_outcomes(released):
+    folder = released[1].folder
+    for measure, outcomes in FAMILY_OUTCOMES.items():
+        seen = []
+        for payer in PAYERS:
+            for row in read_measure_feed(folder, payer, measure):
+                assert (row["payer"], row["measure_id"]) == (payer, measure)
+                assert row["outcome"] == outcomes[row["episode_id"]][0]
+                seen.append(row["episode_id"])
+            summary = json.loads((folder / payer / measure / "summary.json").read_text())
+            rows = read_measure_feed(folder, payer, measure)
+            assert summary["overall"]["episodes"] == len(rows)
+            assert summary["overall"]["performance_met"] == sum(r["outcome"] == "met" for r in rows)
+        assert sorted(seen) == sorted(e[0] for e in EPISODES)
+    odi = {row["episode_id"]: row for row in read_measure_feed(folder, "aetna", "471")}
+    # Exact decimals on the ODI's 0-100 scale: 80 - 22 = 58, written without trailing zeros.
+    assert (odi["E1"]["baseline_score"], odi["E1"]["followup_score"], odi["E1"]["improvement"]) == (
+        "80",
+        "22",
+        "58",
+    )
+    leg = {row["episode_id"]: row for row in read_measure_feed(folder, "aetna", "461")}
+    assert (leg["E1"]["followup_score"], leg["E1"]["improvement"], leg["E1"]["quality_code"]) == (
+        "4.5",
+        "3.5",
+        "",
+    )
+    assert read_measure_feed(folder, "uhc", "461") == []
+
+
+def test_headline_files_are_the_same_bytes_with_or_without_the_other_measures(
+    released, marts_warehouse, tmp_path
+):
+    """#459's payer files and all-payer summary do not change when #461 and #471 are added."""
+    alone = publish(settings(marts_warehouse, tmp_path), "run-459", CHECKS).folder
+    family = released[1].folder
+    for path in [
+        *(f"{p}/{n}" for p in PAYERS for n in ("episodes.csv", "summary.json")),
+        "all_payers/summary.json",
+    ]:
+        assert (alone / path).read_bytes() == (family / path).read_bytes(), path
+    assert not (alone / "aetna" / "461").exists()
+    assert [
+        m["measureId"] for m in json.loads((alone / "qpp/group/123456789.json").read_text())["measurements"]
+    ] == ["459"]
 
 
 def test_each_feed_holds_exactly_its_payers_episodes(released):
@@ -140,7 +210,20 @@ def test_manifest_lists_inputs_checks_and_every_output(released):
     assert set(outputs) == on_disk - {"manifest.json"}
     assert {f"{p}/{n}" for p in PAYERS for n in ("episodes.csv", "summary.json")} <= set(outputs)
     assert {"all_payers/summary.json", "report.html", "qpp/group/123456789.json",
-            "qpp/individual/123456789_1999999999.json", "fhir/Measure-459.json"} <= set(outputs)
+            "qpp/individual/123456789_1999999999.json", "fhir/Measure-459.json", "fhir/Measure-471.json",
+            "all_payers/461/summary.json", "aetna/471/episodes.csv",
+            "fhir/MeasureReport-461-tin_npi-123456789_1999999999.json"} <= set(outputs)  # fmt: skip
+    assert outputs["aetna/461/episodes.csv"]["rows"] == 2
+    # Readiness lives in the manifest (and the summaries), never in a QPP body.
+    assert manifest["measures"] == {
+        "459": {"title": "Back pain after lumbar surgery", "ready": False,
+                "ready_by_stratum": {"lumbarDiscectomy": False, "lumbarFusion": True}},
+        "461": {"title": "Leg Pain After Lumbar Surgery", "ready": False,
+                "ready_by_stratum": {"lumbarDiscectomy": False, "lumbarFusion": True}},
+        "471": {"title": "Functional Status After Lumbar Surgery", "ready": False,
+                "ready_by_stratum": {"lumbarDiscectomy": False, "lumbarFusion": True}},
+    }  # fmt: skip
+    assert (manifest["ready"], manifest["qpp_program"]) == (False, "M1425")
     for path, entry in outputs.items():
         assert file_sha256(release.folder / path) == entry["sha256"]
     assert outputs["aetna/episodes.csv"]["rows"] == 2
@@ -159,7 +242,9 @@ def test_data_quality_reports_what_was_left_out(released):
         "missing_birth_date": {"persons": 1, "episodes": 1}
     }
     assert report["superseded"]["pain_score"] == {
-        "files_replaced": 1, "records_superseded": 2, "files_still_being_written": 0
+        "files_replaced": 1,
+        "records_superseded": 2,
+        "files_still_being_written": 0,
     }
 
 
@@ -182,10 +267,10 @@ def test_interrupted_publication_leaves_the_previous_one_intact(marts_warehouse,
     written: list[str] = []
     real_write = feeds.write_payer_feed
 
-    def fail_after_first_payer(warehouse, folder, payer):
+    def fail_after_first_payer(warehouse, folder, payer, measures=()):
         if written:
             raise OSError("disk full (injected)")
-        real_write(warehouse, folder, payer)
+        real_write(warehouse, folder, payer, measures)
         written.append(payer)
 
     monkeypatch.setattr(feeds, "write_payer_feed", fail_after_first_payer)

@@ -1,6 +1,7 @@
 """The demo publication as downstream systems read it: every JSON file against the schema the
-publication itself ships, every FHIR resource through the FHIR library, QPP bodies against the
-summary mart, both strata at every level, and the overall rate of #459."""
+publication itself ships, every FHIR resource through the FHIR library and the DEQM profile, QPP
+measurement sets against the summary mart, every measure of the marts at every level, both
+strata everywhere, and the overall rate of #459."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from fhir.resources.R4B.measurereport import MeasureReport
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from orchestration.reporting.facts import headline_measure_id, with_measure_id
+from tests import deqm
+
 STRATA = {"lumbarFusion", "lumbarDiscectomy"}
 
 
@@ -23,12 +27,24 @@ def files(published) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def summary(published) -> list[dict]:
+def _rows(published, sql: str) -> list[dict]:
     with duckdb.connect(str(published.settings.warehouse), read_only=True) as con:
-        cursor = con.execute("select * from marts.measure_summary")
+        cursor = con.execute(sql)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+@pytest.fixture(scope="module")
+def definition(published) -> list[dict]:
+    return _rows(published, "select * from marts.measure_definition")
+
+
+@pytest.fixture(scope="module")
+def summary(published, definition) -> list[dict]:
+    """The summary mart, every row with its measure id (rows of marts before the family: #459)."""
+    return with_measure_id(
+        _rows(published, "select * from marts.measure_summary"), headline_measure_id(definition)
+    )
 
 
 def _validator(files: dict[str, bytes], schema_file: str) -> Draft202012Validator:
@@ -53,10 +69,10 @@ def _schema_for(path: str) -> str | None:
     if path in SCHEMA_OF:
         return SCHEMA_OF[path]
     if path.startswith("qpp/"):
-        return "qpp-submission.schema.json"
+        return "qpp-measurement-set.schema.json"
     if path.endswith("/summary.json"):
-        return "summary.schema.json"
-    if path == "schema/episodes.columns.json":
+        return "summary.schema.json" if path.count("/") == 1 else "measure-summary.schema.json"
+    if path in ("schema/episodes.columns.json", "schema/measure-episodes.columns.json"):
         return "episodes-columns.schema.json"
     return None
 
@@ -71,26 +87,51 @@ def test_every_published_json_file_matches_its_shipped_schema(files):
         assert not errors, f"{path}: {errors[:3]}"
         checked += 1
     json_files = [p for p in files if p.endswith(".json") and not p.startswith(("fhir/", "schema/"))]
-    assert checked == len(json_files) + 1  # + the column dictionary
+    assert checked == len(json_files) + 2  # + the column dictionaries
 
 
-def test_every_fhir_file_parses_with_the_fhir_library(files):
+def test_every_fhir_file_parses_and_conforms_to_the_deqm_summary_profile(files, summary):
+    measure_ids = sorted({r["measure_id"] for r in summary})
     reports = [p for p in files if p.startswith("fhir/MeasureReport-")]
-    assert "fhir/Measure-459.json" in files and reports
-    Measure.model_validate_json(files["fhir/Measure-459.json"])
+    canonicals = {}
+    for measure_id in measure_ids:
+        measure = Measure.model_validate_json(files[f"fhir/Measure-{measure_id}.json"])
+        canonicals[f"{measure.url}|{measure.version}"] = measure
+    # One report per measure and level id (payer, all payers, TIN, TIN + NPI).
+    scopes = {(r["measure_id"], r["level"], r["level_id"]) for r in summary}
+    assert len(reports) == len(scopes)
     for path in reports:
         report = MeasureReport.model_validate_json(files[path])
-        assert report.type == "summary"
+        assert (report.type, report.status) == ("summary", "complete")
         assert {g.code.coding[0].code for g in report.group} == STRATA, path
+        assert deqm.findings(json.loads(files[path]), canonicals) == [], path
 
 
-def test_every_level_has_both_strata_and_a_qpp_body_per_tin_and_npi(files, summary, published):
-    with duckdb.connect(str(published.settings.warehouse), read_only=True) as con:
-        qpp_names = dict(con.execute("select stratum, qpp_stratum from marts.measure_definition").fetchall())
+def test_every_measure_has_its_files_at_every_level(files, summary, definition):
+    headline = headline_measure_id(definition)
+    others = sorted({r["measure_id"] for r in summary} - {headline})
+    payers = sorted({r["level_id"] for r in summary if r["level"] == "payer"})
+    for measure in others:
+        assert f"all_payers/{measure}/summary.json" in files
+        for payer in payers:
+            assert {f"{payer}/{measure}/episodes.csv", f"{payer}/{measure}/summary.json"} <= set(files)
+    for payer in payers:
+        assert {f"{payer}/episodes.csv", f"{payer}/summary.json"} <= set(files)
+    folders = {p.split("/")[1] for p in files if p.count("/") == 2 and p.split("/")[0] in payers}
+    assert folders == set(others)
+
+
+def test_every_level_has_both_strata_and_a_qpp_body_per_tin_and_npi(files, summary, published, definition):
+    qpp_names = {(str(r["measure_id"]), r["stratum"]): r["qpp_stratum"] for r in definition}
     levels = {(r["level"], r["level_id"]) for r in summary}
-    for level, level_id in levels:
-        strata = {r["stratum"] for r in summary if (r["level"], r["level_id"]) == (level, level_id)}
-        assert strata == STRATA | {"overall"}, (level, level_id)
+    for measure_id in {r["measure_id"] for r in summary}:
+        for level, level_id in levels:
+            strata = {
+                r["stratum"]
+                for r in summary
+                if (r["measure_id"], r["level"], r["level_id"]) == (measure_id, level, level_id)
+            }
+            assert strata == STRATA | {"overall"}, (measure_id, level, level_id)
     tins = {i for level, i in levels if level == "tin"}
     pairs = {i for level, i in levels if level == "tin_npi"}
     assert tins and pairs
@@ -100,20 +141,33 @@ def test_every_level_has_both_strata_and_a_qpp_body_per_tin_and_npi(files, summa
     }
     for tin in tins:
         body = json.loads(files[f"qpp/group/{tin}.json"])
-        [measurement] = body["measurementSets"][0]["measurements"]
-        rows = {r["stratum"]: r for r in summary if r["level"] == "tin" and r["level_id"] == tin}
-        reported = {s["stratum"]: s for s in measurement["value"]["strata"]}
-        assert len(reported) == 2, tin
-        for stratum in STRATA:
-            row, body_stratum = rows[stratum], reported[qpp_names[stratum]]
-            assert body_stratum["eligiblePopulation"] == row["eligible_population"]
-            assert body_stratum["performanceMet"] == row["performance_met"]
-            assert body_stratum["performanceNotMet"] == row["performance_not_met"]
-            assert body_stratum["eligiblePopulationExclusion"] == 0
+        assert body["submission"] == {"entityType": "group", "taxpayerIdentificationNumber": tin,
+                                      "performanceYear": published.settings.performance_year}  # fmt: skip
+        measurements = {m["measureId"]: m for m in body["measurements"]}
+        assert set(measurements) == {r["measure_id"] for r in summary}
+        for measure_id, measurement in measurements.items():
+            rows = {
+                r["stratum"]: r
+                for r in summary
+                if (r["measure_id"], r["level"], r["level_id"]) == (measure_id, "tin", tin)
+            }
+            reported = {s["stratum"]: s for s in measurement["value"]["strata"]}
+            assert len(reported) == 2, tin
+            for stratum in STRATA:
+                row, body_stratum = rows[stratum], reported[qpp_names[(measure_id, stratum)]]
+                assert body_stratum["eligiblePopulation"] == row["eligible_population"]
+                assert body_stratum["performanceMet"] == row["performance_met"]
+                assert body_stratum["performanceNotMet"] == row["performance_not_met"]
+                assert body_stratum["eligiblePopulationExclusion"] == 0
 
 
-def test_overall_rate_is_met_over_eligible_across_both_strata(files, summary):
-    rows = [r for r in summary if r["level"] == "all_payers" and r["stratum"] in STRATA]
+def test_overall_rate_is_met_over_eligible_across_both_strata(files, summary, definition):
+    headline = headline_measure_id(definition)
+    rows = [
+        r
+        for r in summary
+        if r["level"] == "all_payers" and r["stratum"] in STRATA and r["measure_id"] == headline
+    ]
     met = sum(r["performance_met"] for r in rows)
     eligible = sum(r["eligible_population"] for r in rows)
     assert {r["stratum"] for r in rows} == STRATA and eligible > 0

@@ -1,6 +1,7 @@
-"""report.html built from synthetic marts: one titled plot per expected figure, tables equal to
-the summary mart, no person identifier or date of an individual, nothing fetched from outside,
-and the same bytes for the same rows in any order."""
+"""report.html built from synthetic marts of two measures (#459 from rows without a measure id,
+as the marts before the family had them, and #471): a section per measure, one titled plot per
+expected figure, tables equal to the summary mart, no person identifier or date of an
+individual, nothing fetched from outside, and the same bytes for the same rows in any order."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 
 from orchestration.reporting.report import build_report
 from tests.test_reporting_formats import _row as summary_row
+from tests.test_reporting_formats import definition_rows
 
 YEAR = 2025
 AS_OF = date(2026, 2, 15)
@@ -57,11 +59,25 @@ def episode_rows() -> list[dict]:
             "rendering_npi": None if i % 41 == 0 else NPIS[rng.randrange(len(NPIS))],
             "baseline_date": procedure - timedelta(days=20), "baseline_score": baseline,
             "one_year_date": None if follow_up is None else procedure + timedelta(days=360),
-            "one_year_score": follow_up, "outcome": outcome, "stratum": stratum, "as_of_date": AS_OF,
+            "followup_score": follow_up, "outcome": outcome, "stratum": stratum, "as_of_date": AS_OF,
         })  # fmt: skip
     rows.append({**rows[2], "episode_id": "episode-pending", "person_id": "person-pending",
                  "member_id": "member-pending", "stratum": DISCECTOMY, "outcome": "pending",
-                 "one_year_score": None, "one_year_date": None})  # fmt: skip
+                 "followup_score": None, "one_year_date": None})  # fmt: skip
+    return rows
+
+
+def odi_rows(episodes: list[dict]) -> list[dict]:
+    """The same episodes in #471: ODI scores (0-100), met when <= 22 or improved by >= 30."""
+    rows = []
+    for row in episodes:
+        baseline = row["baseline_score"] * 10
+        follow_up = None if row["followup_score"] is None else row["followup_score"] * 10 + 1
+        outcome = row["outcome"]
+        if outcome in ("met", "not_met"):
+            outcome = "met" if follow_up <= 22 or baseline - follow_up >= 30 else "not_met"
+        rows.append({**row, "measure_id": "471", "baseline_score": baseline, "followup_score": follow_up,
+                     "outcome": outcome})  # fmt: skip
     return rows
 
 
@@ -98,9 +114,11 @@ def history_rows(episodes: list[dict]) -> list[dict]:
 
 def build(history: list[dict] | None = None, shuffle: int | None = None) -> str:
     episodes = episode_rows()
+    odi = odi_rows(episodes)
     inputs = [
-        summary_rows(episodes, AS_OF),
-        episodes,
+        summary_rows(episodes, AS_OF) + [{**row, "measure_id": "471"} for row in summary_rows(odi, AS_OF)],
+        definition_rows(YEAR, ("459", "471")),
+        episodes + odi,
         QUARANTINE,
         history_rows(episodes) if history is None else history,
     ]
@@ -154,7 +172,10 @@ def svg_titles(page: str) -> list[str]:
 
 def test_one_titled_plot_per_figure(page: str) -> None:
     kinds = ("rate", "funnel", "scores", "notmeasured", "trend")
-    expected = [f"{kind}-{stratum}" for stratum in (FUSION, DISCECTOMY) for kind in kinds] + ["quarantine"]
+    expected = [f"{kind}-459-{stratum}" for stratum in (DISCECTOMY, FUSION) for kind in kinds]
+    # #471 has no history of earlier runs: no trend plot.
+    expected += [f"{kind}-471-{stratum}" for stratum in (DISCECTOMY, FUSION) for kind in kinds[:-1]]
+    expected += ["quarantine"]
     assert svg_titles(page) == expected
     assert page.count("<svg") == len(expected)
     titles = re.findall(r'<title id="[^"]+-title">([^<]+)</title>', page)
@@ -168,19 +189,36 @@ def test_payer_tables_equal_the_summary_mart(page: str) -> None:
         if row["stratum"] == "overall":
             continue
         rate = "" if row["performance_rate"] is None else str(row["performance_rate"])
-        rates = tables[f"rates-{row['stratum']}"][row["level_id"]]
+        rates = tables[f"rates-459-{row['stratum']}"][row["level_id"]]
         assert rates[1:7] == [str(row[k]) for k in ("episodes", "pending", "excluded", "eligible_population",
                                                    "performance_met")] + [rate]  # fmt: skip
         assert rates[9] == ("yes" if row["ready"] else "no")
-        share = tables[f"notmeasured-{row['stratum']}"][row["level_id"]]
+        share = tables[f"notmeasured-459-{row['stratum']}"][row["level_id"]]
         assert share[1:3] == [str(row["eligible_population"]), str(row["not_measured"])]
-    assert tables[f"rates-{DISCECTOMY}"]["all"][2] == "1"  # the pending episode
-    assert tables[f"rates-{FUSION}"]["cigna"][6:9] == ["", "", ""]  # no episodes: no rate
+    assert tables[f"rates-459-{DISCECTOMY}"]["all"][2] == "1"  # the pending episode
+    assert tables[f"rates-459-{FUSION}"]["cigna"][6:9] == ["", "", ""]  # no episodes: no rate
+    for row in summary_rows(odi_rows(episode_rows()), AS_OF):
+        if row["stratum"] != "overall":
+            rates = tables[f"rates-471-{row['stratum']}"][row["level_id"]]
+            assert rates[4:6] == [str(row["eligible_population"]), str(row["performance_met"])]
+
+
+def test_a_section_per_measure_with_its_own_met_rule(page: str) -> None:
+    sections = re.findall(r'<section id="measure-([0-9]+)"><h2>([^<]+)</h2>', page)
+    assert sections == [("459", "#459 Back Pain After Lumbar Surgery"),
+                        ("471", "#471 Functional Status After Lumbar Surgery")]  # fmt: skip
+    assert "<h1>MIPS quality measures #459, #471</h1>" in page
+    scores = Tables(page).tables[f"scores-471-{FUSION}"]["pairs"]
+    odi = odi_rows(episode_rows())
+    pairs = [r for r in odi if r["stratum"] == FUSION and r["outcome"] in ("met", "not_met")]
+    assert int(scores[1]) == sum(1 for r in pairs if r["followup_score"] <= 22)
+    assert "Follow-up ≤ 22" in page and "Improvement ≥ 30 only" in page and "Follow-up ≤ 3" in page
+    assert f'<h3>Lumbar fusion stratum <small>({FUSION}, ready)</small></h3>' in page
 
 
 def test_wilson_interval_and_npi_table(page: str) -> None:
     tables = Tables(page).tables
-    aetna = tables[f"rates-{FUSION}"]["aetna"]
+    aetna = tables[f"rates-459-{FUSION}"]["aetna"]
     met, n = int(aetna[5]), int(aetna[4])
     low, high = float(aetna[7]), float(aetna[8])
     assert low < met / n < high and 0 <= low and high <= 1
@@ -190,14 +228,14 @@ def test_wilson_interval_and_npi_table(page: str) -> None:
         if r["stratum"] == FUSION and r["outcome"] in ("met", "not_met", "not_measured")
     ]
     eligible = Counter(r["rendering_npi"] for r in episodes if r["rendering_npi"])
-    npi_table = tables[f"npi-{FUSION}"]
+    npi_table = tables[f"npi-459-{FUSION}"]
     assert {npi: int(cells[1]) for npi, cells in npi_table.items()} == eligible
-    scores = tables[f"scores-{FUSION}"]["pairs"]
-    assert int(scores[0]) == sum(1 for r in episodes if r["one_year_score"] is not None)
+    scores = tables[f"scores-459-{FUSION}"]["pairs"]
+    assert int(scores[0]) == sum(1 for r in episodes if r["followup_score"] is not None)
 
 
 def test_trend_table_holds_each_run(page: str) -> None:
-    trend = Tables(page).tables[f"trend-{FUSION}"]
+    trend = Tables(page).tables[f"trend-459-{FUSION}"]
     assert list(trend) == [*PAYERS, "all"]
     runs = [*history_rows(episode_rows()), *summary_rows(episode_rows(), AS_OF)]
     for row in (r for r in runs if r["stratum"] == FUSION):
@@ -208,7 +246,7 @@ def test_trend_table_holds_each_run(page: str) -> None:
 
 def test_header_and_quarantine(page: str) -> None:
     assert "Performance year</dt><dd>2025" in page and "2026-02-15" in page
-    assert "Pending: 1 episode(s)" in page
+    assert "Pending: #459 1, #471 1 episode(s)" in page
     quarantine = Tables(page).tables["quarantine"]
     assert [cells[1:] for cells in quarantine.values()] == [
         ["bad_date", "procedure_date", "4"], ["bad_score", "baseline_score", "2"],
@@ -240,6 +278,6 @@ def test_same_rows_give_the_same_bytes(page: str) -> None:
 
 def test_without_history_a_sentence_replaces_the_trend() -> None:
     page = build(history=[])
-    assert page.count("No history yet") == 2
+    assert page.count("No history yet") == 4  # two measures, two strata
     assert [t for t in svg_titles(page) if t.startswith("trend")] == []
-    assert Decimal("0") <= Decimal(Tables(page).tables[f"rates-{FUSION}"]["all"][6]) <= 1
+    assert Decimal("0") <= Decimal(Tables(page).tables[f"rates-459-{FUSION}"]["all"][6]) <= 1

@@ -1,7 +1,10 @@
-"""The reporting files as a blocking check: every JSON file against the schema the
-publication ships, every FHIR resource through the FHIR library, every QPP body against
-the summary mart (counts add up, met + not met <= eligible, exclusion 0), and no machine
-path anywhere. The publish stage then writes the very bytes checked here."""
+"""The reporting files as a blocking check, for every measure of the family: every JSON file
+(summaries of #459 and of each other measure, QPP measurement sets, column dictionaries)
+against the schema the publication ships, every FHIR resource through the FHIR library and the
+DEQM essentials (profile, reporter, no subject, payer strata adding up to their group), every
+QPP body against the summary mart (every measure once, counts add up, met + not met <= eligible,
+exclusion 0), and no machine path anywhere. The publish stage then writes the very bytes
+checked here."""
 
 # No `from __future__ import annotations`: Dagster reads the context annotation at definition.
 
@@ -45,8 +48,9 @@ def format_failures(g2139: G2139Settings) -> tuple[int, list[str]]:
     blocking=True,
     additional_deps=[DEFINITION_KEY],
     description=(
-        "Reporting formats: summaries, QPP bodies and FHIR MeasureReports built from the marts "
-        "validate against their schemas and the FHIR library, and add up to the summary mart."
+        "Reporting formats: summaries, QPP measurement sets and DEQM MeasureReports of every measure "
+        "built from the marts validate against their schemas and the FHIR library, and add up to "
+        "the summary mart."
     ),
 )
 def reporting_formats(g2139: G2139Settings) -> dg.AssetCheckResult:

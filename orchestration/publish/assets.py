@@ -20,13 +20,14 @@ from orchestration.asset_keys import FEEDS_KEY, relation_key
 from orchestration.automation.partitions import performance_year_partitions
 from orchestration.publish.feeds import write_feeds
 from orchestration.publish.release import Release, write_release
-from orchestration.reporting.from_marts import REPORT, report_page, reporting_files
+from orchestration.reporting.from_marts import REPORT, family, mart_rows, report_page, reporting_files
 from orchestration.reporting.schemas import episode_columns
 from orchestration.resources import G2139Settings
 from orchestration.rules import load_rules
 
 MART_INPUTS = (
     "episodes",
+    "episode_measures",
     "measure_summary",
     "measure_definition",
     "data_quality",
@@ -43,6 +44,7 @@ SEED_INPUTS = (
     "spine_exclusion",
     "lumbar_fusion",
     "lumbar_discectomy",
+    "qpp_mvp",
 )
 
 
@@ -100,13 +102,15 @@ def publish(g2139: G2139Settings, run_id: str, checks: list[dict]) -> Release:
     run = {"performance_year": settings.performance_year, "as_of_date": settings.as_of_date.isoformat()}
 
     warehouse = g2139.duckdb_warehouse
+    rows = mart_rows(warehouse)
     files = {
-        **reporting_files(warehouse, settings),
+        **reporting_files(warehouse, settings, rows),
         REPORT: report_page(warehouse, settings, load_rules(settings.var_overrides)),
     }
+    others = tuple(facts.measure_id for facts in family(rows, settings).others)
 
     def fill(release: Path) -> dict:
-        from_marts = write_feeds(warehouse, release, run, files)
+        from_marts = write_feeds(warehouse, release, run, files, others)
         return {
             "run_id": run_id,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -155,8 +159,9 @@ def feed_columns(g2139: G2139Settings) -> dict:
     group_name="publish",
     kinds={"csv", "json"},
     description=(
-        "`<output>/<PY>/`: one folder per payer with episodes.csv and summary.json, all_payers/, "
-        "qpp/ (QPP submission bodies per TIN and TIN + NPI), fhir/ (MeasureReports), schema/, "
+        "`<output>/<PY>/`: one folder per payer with episodes.csv and summary.json (#459) and a "
+        "folder per other measure of the family (#461, #471), all_payers/, qpp/ (QPP measurement "
+        "sets per TIN and TIN + NPI), fhir/ (DEQM MeasureReports and Measures), schema/, "
         "report.html, manifest.json and data_quality.json; swapped in atomically once the "
         "blocking checks passed."
     ),
@@ -175,7 +180,7 @@ def payer_feeds(context: AssetExecutionContext, g2139: G2139Settings) -> dg.Mate
                 {
                     o["path"].split("/")[0]: o["rows"]
                     for o in release.outputs
-                    if o["path"].endswith("episodes.csv")
+                    if o["path"].endswith("episodes.csv") and o["path"].count("/") == 1
                 }
             ),
         }

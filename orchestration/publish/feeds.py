@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.publish.release import private_dir, write_json
+from orchestration.reporting.schemas import measure_episode_columns
 from orchestration.warehouse import Warehouse
 
 # Contract order; more columns may follow, never fewer or reordered.
@@ -27,7 +28,12 @@ EXTRA_COLUMNS = (
     "exclusion_diagnosis_code",
     "as_of_date",
 )
-EXACT_DECIMALS = {"baseline_score", "one_year_score", "improvement"}
+EXACT_DECIMALS = {"baseline_score", "one_year_score", "followup_score", "improvement"}
+# `<payer>/<measure_id>/episodes.csv` of a measure beside the headline one (#461, #471), from
+# marts.episode_measures: the headline file's layout with the follow-up named as such (three
+# months or one year by stratum), no g2139 flag, and the measure and stratum they belong to.
+# The columns and their order live in the file's column dictionary.
+MEASURE_COLUMNS = tuple(column["name"] for column in measure_episode_columns())
 
 
 def _exact(column: str) -> str:
@@ -40,10 +46,22 @@ def _exact(column: str) -> str:
     )
 
 
+def _select(columns: tuple[str, ...]) -> str:
+    return ", ".join(_exact(c) if c in EXACT_DECIMALS else c for c in columns)
+
+
 def episodes_query() -> str:
-    select = ", ".join(_exact(c) if c in EXACT_DECIMALS else c for c in (*CONTRACT_COLUMNS, *EXTRA_COLUMNS))
+    select = _select((*CONTRACT_COLUMNS, *EXTRA_COLUMNS))
     # Each feed is selected by its payer key: payer isolation is structural.
     return f"select {select} from marts.episodes where payer = $payer order by procedure_date, episode_id"
+
+
+def measure_episodes_query() -> str:
+    """One measure's episodes of one payer (payer and measure selected by key, as above)."""
+    return (
+        f"select {_select(MEASURE_COLUMNS)} from marts.episode_measures"
+        " where payer = $payer and measure_id = $measure order by procedure_date, episode_id"
+    )
 
 
 def canonical_payers(warehouse: Warehouse) -> list[str]:
@@ -53,11 +71,18 @@ def canonical_payers(warehouse: Warehouse) -> list[str]:
     return [r["payer"] for r in rows]
 
 
-def write_payer_feed(warehouse: Warehouse, folder: Path, payer: str) -> None:
+def write_payer_feed(warehouse: Warehouse, folder: Path, payer: str, measures: tuple[str, ...] = ()) -> None:
+    """The payer's episodes.csv of the headline measure, and `<measure_id>/episodes.csv` of each
+    other measure (a header-only file when the payer has none)."""
     private_dir(folder)
     target = folder / "episodes.csv"
     warehouse.copy_csv(episodes_query(), target, {"payer": payer})
     target.chmod(0o600)
+    for measure in measures:
+        private_dir(folder / measure)
+        target = folder / measure / "episodes.csv"
+        warehouse.copy_csv(measure_episodes_query(), target, {"payer": payer, "measure": measure})
+        target.chmod(0o600)
 
 
 def write_files(release: Path, files: dict[str, bytes]) -> None:
@@ -130,18 +155,38 @@ def inputs(warehouse: Warehouse) -> list[dict]:
     return entries
 
 
+def _readiness(summary: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ready": summary["ready"],
+        "ready_by_stratum": {name: block["ready"] for name, block in sorted(summary["strata"].items())},
+    }
+
+
 def write_feeds(
-    warehouse: Warehouse, release: Path, run: dict[str, Any], files: dict[str, bytes]
+    warehouse: Warehouse,
+    release: Path,
+    run: dict[str, Any],
+    files: dict[str, bytes],
+    measures: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Writes every payer's episodes, the reporting files built from the marts and
-    data_quality.json into the release; returns the manifest's fields from the marts."""
+    """Writes every payer's episodes (the headline measure's, then each of `measures` in its
+    folder), the reporting files built from the marts and data_quality.json into the release;
+    returns the manifest's fields from the marts: inputs, readiness per measure, QPP program."""
     for payer in canonical_payers(warehouse):
-        write_payer_feed(warehouse, release / payer, payer)
+        write_payer_feed(warehouse, release / payer, payer, measures)
     write_files(release, files)
     write_json(release / "data_quality.json", data_quality(warehouse, run))
-    overall = json.loads(files["all_payers/summary.json"])
+    headline = json.loads(files["all_payers/summary.json"])
+    summaries = {headline["measure"]["id"]: headline} | {
+        m: json.loads(files[f"all_payers/{m}/summary.json"]) for m in measures
+    }
+    qpp = sorted(path for path in files if path.startswith("qpp/"))
     return {
         "inputs": inputs(warehouse),
-        "ready": overall["ready"],
-        "ready_by_stratum": {name: block["ready"] for name, block in sorted(overall["strata"].items())},
+        **_readiness(headline),
+        "measures": {
+            m: {"title": summary["measure"]["title"], **_readiness(summary)}
+            for m, summary in sorted(summaries.items())
+        },
+        **({"qpp_program": json.loads(files[qpp[0]])["programName"]} if qpp else {}),
     }

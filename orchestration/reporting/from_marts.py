@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from orchestration.reporting import build_reporting_files, read_payer_names
+from orchestration.reporting import Family, FhirSettings, build_reporting_files, read_payer_names
 from orchestration.resources import DBT_PROJECT_DIR, RunSettings
-from orchestration.rules import Rules, headline_measure_id
+from orchestration.rules import Rules
 from orchestration.warehouse import Warehouse
 
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
@@ -25,29 +25,19 @@ class MartRows:
     definition: list[dict[str, Any]]
 
 
-# Columns the marts gained with the measure family; the publisher reads the headline measure.
-FAMILY_COLUMNS = ("measure_id", "instrument", "followup_met_max", "improvement_met_min")
-
-
-def headline(rows: list[dict[str, Any]], keep: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """The headline measure's rows (#459, seed `measure`), without the family's columns."""
-    measure_id = headline_measure_id()
-    return [
-        {k: v for k, v in row.items() if k not in FAMILY_COLUMNS or k in keep}
-        for row in rows
-        if str(row.get("measure_id", measure_id)) == measure_id
-    ]
-
-
 def mart_rows(warehouse: Warehouse) -> MartRows:
     return MartRows(
-        summary=headline(
-            warehouse.rows("select * from marts.measure_summary order by level, level_id, stratum")
-        ),
-        definition=headline(
-            warehouse.rows("select * from marts.measure_definition order by stratum"), keep=("measure_id",)
-        ),
+        summary=warehouse.rows("select * from marts.measure_summary order by level, level_id, stratum"),
+        definition=warehouse.rows("select * from marts.measure_definition order by stratum"),
     )
+
+
+def fhir_settings(settings: RunSettings) -> FhirSettings:
+    return FhirSettings(base=settings.fhir_base, reporter=settings.reporting_organization)
+
+
+def family(rows: MartRows, settings: RunSettings) -> Family:
+    return Family.from_marts(rows.summary, rows.definition, settings.performance_year, settings.as_of_date)
 
 
 def reporting_files(
@@ -62,29 +52,41 @@ def reporting_files(
         as_of_date=settings.as_of_date,
         payer_names=read_payer_names(SEEDS_DIR),
         seeds_dir=SEEDS_DIR,
+        fhir=fhir_settings(settings),
     )
 
 
 def report_page(warehouse: Warehouse, settings: RunSettings, rules: Rules) -> bytes:
     """report.html: one self-contained page (plots inline) from the marts. The episode rows
-    it reads are the columns the plots need, never ids or dates of individuals."""
+    it reads are the columns the plots need, never ids or dates of individuals: the headline
+    measure's from marts.episodes, the others' from marts.episode_measures."""
     from orchestration.reporting.report import build_report  # matplotlib: only when a page is made
 
+    rows = mart_rows(warehouse)
+    headline = family(rows, settings)
+    columns = "stratum, performance_year, outcome, rendering_npi, baseline_score"
+    order = "order by stratum, rendering_npi, baseline_score, followup_score, outcome"
+    episodes = [
+        {**row, "measure_id": headline.headline_id}
+        for row in warehouse.rows(
+            f"select {columns}, one_year_score as followup_score from marts.episodes {order}"
+        )
+    ]
+    if headline.others:
+        episodes += warehouse.rows(
+            f"select measure_id, {columns}, followup_score from marts.episode_measures"
+            f" where measure_id <> $headline {order}, measure_id",
+            {"headline": headline.headline_id},
+        )
     return build_report(
-        headline(
-            warehouse.rows("select * from marts.measure_summary where level in ('payer', 'all_payers')")
-        ),
-        warehouse.rows(
-            "select stratum, performance_year, outcome, rendering_npi, baseline_score, one_year_score"
-            " from marts.episodes order by stratum, rendering_npi, baseline_score, one_year_score, outcome"
-        ),
+        warehouse.rows("select * from marts.measure_summary where level in ('payer', 'all_payers')"),
+        rows.definition,
+        episodes,
         warehouse.rows("select * from marts.quarantine_summary order by table_name, reason, column_name"),
-        headline(
-            warehouse.rows(
-                "select * from marts.measure_summary_history where performance_year = $year"
-                " order by as_of_date, level, level_id, stratum",
-                {"year": settings.performance_year},
-            )
+        warehouse.rows(
+            "select * from marts.measure_summary_history where performance_year = $year"
+            " order by as_of_date, level, level_id, stratum",
+            {"year": settings.performance_year},
         ),
         performance_year=settings.performance_year,
         as_of_date=settings.as_of_date,

@@ -67,7 +67,7 @@ def figure_block(
         table_html = f"<details><summary>Show the table</summary>{table_html}</details>"
     block = "block wide" if wide_table else "block"
     return (
-        f"<h3>{escape(title)}</h3>"
+        f"<h4>{escape(title)}</h4>"
         f'<div class="{block}"><figure>{svg}<figcaption>{escape(note)}</figcaption></figure>'
         f'<div class="table">{table_html}</div></div>'
     )
@@ -80,8 +80,10 @@ body { margin: 0 auto; max-width: 1240px; padding: 24px 28px 48px; color: var(--
   font: 15px/1.5 "DejaVu Sans", "Liberation Sans", Arial, sans-serif; background: #fff; }
 h1 { font-size: 24px; margin: 0 0 8px; }
 h2 { font-size: 20px; margin: 36px 0 8px; padding-top: 12px; border-top: 2px solid var(--ink); }
-h3 { font-size: 16px; margin: 22px 0 4px; }
-h2 small { font-size: 14px; font-weight: normal; color: var(--muted); }
+h3 { font-size: 17px; margin: 26px 0 4px; }
+h4 { font-size: 15px; margin: 20px 0 4px; }
+.contents { margin: 8px 0 0; padding-left: 20px; } .rule { color: var(--muted); }
+h2 small, h3 small { font-size: 14px; font-weight: normal; color: var(--muted); }
 .facts { display: flex; flex-wrap: wrap; gap: 4px 24px; margin: 0; }
 .facts dt { color: var(--muted); } .facts dt::after { content: ":"; }
 .facts dd { margin: 0 0 0 -18px; font-weight: bold; }

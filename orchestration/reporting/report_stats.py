@@ -12,12 +12,17 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from orchestration.reporting.facts import Row, count, iso, rate
+from orchestration.reporting.facts import (
+    Row,
+    common_title,
+    count,
+    headline_measure_id,
+    iso,
+    rate,
+    with_measure_id,
+)
 
-STRATA = ("lumbarFusion", "lumbarDiscectomy")
-STRATUM_LABELS = {"lumbarFusion": "Lumbar fusion", "lumbarDiscectomy": "Lumbar discectomy/laminectomy"}
 # Outcomes that are in the eligible population (the denominator): met, not met, not measured.
 ELIGIBLE_OUTCOMES = ("met", "not_met", "not_measured")
 Z95 = 1.959964  # two-sided 95 %
@@ -139,7 +144,7 @@ def score_pairs(episodes: Iterable[Row]) -> Counter[tuple[float, float]]:
     leave this function, so no identifier or date of a person reaches the page."""
     pairs: Counter[tuple[float, float]] = Counter()
     for row in episodes:
-        baseline, follow_up = row.get("baseline_score"), row.get("one_year_score")
+        baseline, follow_up = row.get("baseline_score"), row.get("followup_score")
         if baseline is not None and follow_up is not None:
             pairs[(float(baseline), float(follow_up))] += 1
     return pairs
@@ -198,7 +203,56 @@ def quarantine_totals(
     return rows, dict(sorted(totals.items()))
 
 
-def strata_of(index: Mapping[tuple[str, str, str], Any]) -> list[str]:
-    """The contract's strata first, in their fixed order, then any other the mart names."""
-    present = {stratum for _, _, stratum in index if stratum != "overall"}
-    return [s for s in STRATA if s in present] + sorted(present - set(STRATA))
+@dataclass(frozen=True)
+class MeasureInfo:
+    """One measure of the family as the definition mart describes it: id, title, its strata
+    with a label each (by name), and its met rule when the mart holds it."""
+
+    measure_id: str
+    title: str
+    strata: dict[str, str]
+    followup_met_max: float | None
+    improvement_met_min: float | None
+
+
+def stratum_label(stratum_title: str, measure_title: str, stratum: str) -> str:
+    """'Back Pain ... (lumbar fusion stratum)' -> 'Lumbar fusion stratum'; a title without a
+    qualifier: the stratum's name."""
+    rest = stratum_title.removeprefix(measure_title).strip()
+    if rest.startswith("(") and rest.endswith(")"):
+        text = rest[1:-1].strip()
+        return text[:1].upper() + text[1:]
+    return stratum
+
+
+def measures_of(definition_rows: Iterable[Row]) -> tuple[str, dict[str, MeasureInfo]]:
+    """The headline measure's id and every measure of the definition mart, by id."""
+    rows = list(definition_rows)
+    by_measure: dict[str, list[Row]] = {}
+    for row in rows:
+        by_measure.setdefault(str(row["measure_id"]), []).append(row)
+    measures = {}
+    for measure_id, mine in sorted(by_measure.items()):
+        title = common_title(r["measure_title"] for r in mine)
+        first = mine[0]
+        measures[measure_id] = MeasureInfo(
+            measure_id=measure_id,
+            title=title,
+            strata={
+                r["stratum"]: stratum_label(r["measure_title"], title, r["stratum"])
+                for r in sorted(mine, key=lambda r: r["stratum"])
+            },
+            followup_met_max=None
+            if first.get("followup_met_max") is None
+            else float(first["followup_met_max"]),
+            improvement_met_min=(
+                None if first.get("improvement_met_min") is None else float(first["improvement_met_min"])
+            ),
+        )
+    return headline_measure_id(rows), measures
+
+
+def rows_of_measure(rows: Iterable[Row], measure_id: str, headline: str) -> list[Row]:
+    """The rows of one measure; rows without `measure_id` (marts built before the family) are
+    the headline measure's."""
+    return [row for row in with_measure_id(rows, headline) if str(row["measure_id"]) == measure_id]

@@ -1,8 +1,10 @@
 """The publication's `schema/` folder and the validation of every JSON file against it.
 
-The JSON Schemas are files shipped with the package (schemas/*.json), published as they are;
-the column dictionary of episodes.csv is built from the seeds, so that its allowed values are
-the ones the models use.
+The JSON Schemas are templates shipped with the package (schemas/*.json). Their enumerations
+(measure ids, strata, QPP stratum names, payers, outcomes) are not written in them: a template
+names the seed column that holds them (`x-enum-from`, `x-required-from`) and `generated_schemas`
+fills them in from the seeds the models use, so a new measure, stratum or payer is a seed row.
+The column dictionary of episodes.csv is built from the seeds the same way.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Mapping
-from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -21,40 +22,80 @@ from orchestration.reporting.facts import Files, dump_json
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 EPISODE_COLUMNS_FILE = Path(__file__).with_name("episode_columns.json")
+# `<payer>/<measure_id>/episodes.csv` of the measures beside the headline one: its columns in
+# file order (the publisher writes exactly these).
+MEASURE_EPISODE_COLUMNS_FILE = Path(__file__).with_name("measure_episode_columns.json")
 COLUMN_DICTIONARY = "schema/episodes.columns.json"
-# Published path pattern -> schema file (first match wins; PurePosixPath.match is from the right).
+MEASURE_COLUMN_DICTIONARY = "schema/measure-episodes.columns.json"
+# Published path pattern -> schema file (first match wins; PurePosixPath.match is from the right,
+# and a pattern matches only paths with as many folders).
 SCHEMA_OF = (
     ("all_payers/summary.json", "all-payers-summary.schema.json"),
-    ("qpp/*/*.json", "qpp-submission.schema.json"),
+    ("qpp/*/*.json", "qpp-measurement-set.schema.json"),
     (COLUMN_DICTIONARY, "episodes-columns.schema.json"),
+    (MEASURE_COLUMN_DICTIONARY, "episodes-columns.schema.json"),
     ("manifest.json", "manifest.schema.json"),
     ("data_quality.json", "data-quality.schema.json"),
     ("*/summary.json", "summary.schema.json"),
+    ("*/*/summary.json", "measure-summary.schema.json"),
 )
 BOOLEAN = ["false", "true"]
+# Seed columns that hold each enumeration a template may name; a missing seed adds nothing.
+# Measure ids: every seed that names the family's measures (the measures seed among them).
+SEED_SOURCES = {
+    "measure_id": ("measure.measure_id", "measure_stratum.measure_id", "quality_code.measure_id",
+                   "qpp_mvp.measure_id"),
+    "stratum": ("measure_stratum.stratum",),
+    "qpp_stratum": ("qpp_stratum_name.qpp_stratum",),
+    "payer": ("payer_alias.payer",),
+    "outcome": ("quality_code.outcome",),
+}  # fmt: skip
+ENUM_FROM, REQUIRED_FROM = "x-enum-from", "x-required-from"
 
 
-@cache
-def load_schemas() -> dict[str, dict[str, Any]]:
+def template_schemas() -> dict[str, dict[str, Any]]:
     return {path.name: json.loads(path.read_text()) for path in sorted(SCHEMA_DIR.glob("*.schema.json"))}
 
 
-@cache
-def _registry() -> Registry:
-    resources = [(s["$id"], Resource.from_contents(s)) for s in load_schemas().values()]
-    return Registry().with_resources(resources)
+def seed_values(seeds_dir: Path, source: str) -> list[str]:
+    """The distinct values of a named enumeration (SEED_SOURCES), read from the seeds."""
+    values: set[str] = set()
+    for reference in SEED_SOURCES[source]:
+        seed, column = reference.split(".")
+        values |= set(_distinct(_seed(seeds_dir, seed), column))
+    return sorted(values)
 
 
-def validator(schema_name: str) -> Draft202012Validator:
-    return Draft202012Validator(
-        load_schemas()[schema_name],
-        registry=_registry(),
-        format_checker=Draft202012Validator.FORMAT_CHECKER,
-    )
+def _fill(node: Any, seeds_dir: Path) -> Any:
+    if isinstance(node, list):
+        return [_fill(item, seeds_dir) for item in node]
+    if not isinstance(node, dict):
+        return node
+    filled = {key: _fill(value, seeds_dir) for key, value in node.items()}
+    if ENUM_FROM in node:
+        filled["enum"] = seed_values(seeds_dir, node[ENUM_FROM]) + list(node.get("x-enum-extra", []))
+    if REQUIRED_FROM in node:
+        filled["required"] = seed_values(seeds_dir, node[REQUIRED_FROM])
+    return filled
+
+
+def generated_schemas(seeds_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every schema with its enumerations read from the seeds (what the publication ships)."""
+    return {name: _fill(schema, seeds_dir) for name, schema in template_schemas().items()}
+
+
+def _validators(schemas: Mapping[str, dict[str, Any]]) -> dict[str, Draft202012Validator]:
+    registry = Registry().with_resources((s["$id"], Resource.from_contents(s)) for s in schemas.values())
+    return {
+        name: Draft202012Validator(
+            schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
+        for name, schema in schemas.items()
+    }
 
 
 def schema_name_for(path: str) -> str | None:
-    if path.startswith("schema/") and path != COLUMN_DICTIONARY:
+    if path.startswith("schema/") and path not in (COLUMN_DICTIONARY, MEASURE_COLUMN_DICTIONARY):
         return None
     for pattern, name in SCHEMA_OF:
         if PurePosixPath(path).match(pattern) and path.count("/") == pattern.count("/"):
@@ -63,24 +104,32 @@ def schema_name_for(path: str) -> str | None:
 
 
 def schema_failures(files: Mapping[str, bytes]) -> list[str]:
-    """Every JSON file of the publication against its schema; the schemas themselves against
-    the draft 2020-12 meta-schema. fhir/ files are checked by the FHIR library instead."""
+    """Every JSON file of the publication against the schema the publication itself ships (in
+    `schema/`); those schemas against the draft 2020-12 meta-schema. fhir/ files are checked by
+    the FHIR library instead."""
     failures = []
+    shipped = {}
     for path in sorted(files):
         if path.startswith("schema/") and path.endswith(".schema.json"):
+            schema = json.loads(files[path])
             meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
-            errors = meta.iter_errors(json.loads(files[path]))
-            failures += [f"{path}: not a draft 2020-12 schema: {e.message}" for e in errors]
-            continue
+            failures += [f"{path}: not a draft 2020-12 schema: {e.message}" for e in meta.iter_errors(schema)]
+            shipped[PurePosixPath(path).name] = schema
+    validators = _validators(shipped)
+    for path in sorted(files):
         name = schema_name_for(path)
         if name is None:
+            continue
+        if name not in validators:
+            failures.append(f"{path}: the publication ships no schema/{name}")
             continue
         try:
             instance = json.loads(files[path])
         except ValueError as error:
             failures.append(f"{path}: not JSON: {error}")
             continue
-        for error in sorted(validator(name).iter_errors(instance), key=lambda e: list(e.absolute_path)):
+        errors = sorted(validators[name].iter_errors(instance), key=lambda e: list(e.absolute_path))
+        for error in errors:
             where = "/".join(map(str, error.absolute_path)) or "(root)"
             failures.append(f"{path} {where}: {error.message} [{name}]")
     return failures
@@ -113,6 +162,11 @@ def episode_columns() -> list[dict[str, Any]]:
     return json.loads(EPISODE_COLUMNS_FILE.read_text(encoding="utf-8"))
 
 
+def measure_episode_columns() -> list[dict[str, Any]]:
+    """`<payer>/<measure_id>/episodes.csv` in file order, like episode_columns()."""
+    return json.loads(MEASURE_EPISODE_COLUMNS_FILE.read_text(encoding="utf-8"))
+
+
 def _allowed(seeds_dir: Path) -> dict[str, dict[str, list[str]]]:
     """Per column, its allowed values (or code prefixes), read from the seeds the models use."""
     codes = _seed(seeds_dir, "quality_code")
@@ -121,7 +175,7 @@ def _allowed(seeds_dir: Path) -> dict[str, dict[str, list[str]]]:
     exact = [row for row in procedures if row.get("match_type", "exact") == "exact"]
     exclusions = _seed(seeds_dir, "spine_exclusion")
     return {
-        "payer": {"allowed_values": _distinct(_seed(seeds_dir, "payer_alias"), "payer")},
+        "payer": {"allowed_values": seed_values(seeds_dir, "payer")},
         "procedure_code": {
             "allowed_values": _distinct(exact, "code"),
             "allowed_prefixes": _distinct([row for row in procedures if row not in exact], "code"),
@@ -132,28 +186,31 @@ def _allowed(seeds_dir: Path) -> dict[str, dict[str, list[str]]]:
         "exclusion_reason": {"allowed_values": _distinct(exclusions, "reason")},
         "is_final": {"allowed_values": BOOLEAN},
         # measure_stratum is the home of the strata; quality_code names them too.
-        "stratum": {"allowed_values": _distinct(strata, "stratum") or _distinct(codes, "stratum")},
+        "stratum": {"allowed_values": seed_values(seeds_dir, "stratum") or _distinct(codes, "stratum")},
         "procedure_code_system": {"allowed_values": _distinct(procedures, "code_system")},
         "exclusion_diagnosis_code": {"allowed_prefixes": _distinct(exclusions, "code_prefix")},
     }
 
 
-def column_dictionary(seeds_dir: Path) -> dict[str, Any]:
-    """episodes.csv, column by column, with allowed values read from the seeds."""
+def column_dictionary(seeds_dir: Path, measure_file: bool = False) -> dict[str, Any]:
+    """episodes.csv (or, with `measure_file`, `<measure_id>/episodes.csv`), column by column, with
+    allowed values read from the seeds."""
     allowed = _allowed(seeds_dir)
+    allowed["measure_id"] = {"allowed_values": seed_values(seeds_dir, "measure_id")}
     return {
-        "file": "<payer>/episodes.csv",
+        "file": "<payer>/<measure_id>/episodes.csv" if measure_file else "<payer>/episodes.csv",
         "format": "CSV, comma-separated, header row, UTF-8; booleans true/false; empty cell = no value",
         "columns": [
             {**column, "allowed_values": None, **allowed.get(column["name"], {})}
-            for column in episode_columns()
+            for column in (measure_episode_columns() if measure_file else episode_columns())
         ],
     }
 
 
 def schema_files(seeds_dir: Path) -> Files:
-    files = {f"schema/{path.name}": path.read_bytes() for path in sorted(SCHEMA_DIR.glob("*.schema.json"))}
+    files = {f"schema/{name}": dump_json(schema) for name, schema in generated_schemas(seeds_dir).items()}
     files[COLUMN_DICTIONARY] = dump_json(column_dictionary(seeds_dir))
+    files[MEASURE_COLUMN_DICTIONARY] = dump_json(column_dictionary(seeds_dir, measure_file=True))
     return files
 
 
