@@ -6,54 +6,20 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from orchestration.resources import RunSettings, quiet_environment, resolve_settings
+from orchestration.resources import quiet_environment
 from orchestration.rules import Rules, load_rules
-from tests.marts_fixture import build_marts, write_rules_project
-
-AS_OF = "2026-11-27"
-DEMO_PEOPLE = 3000
-DEMO_SEED = 2139
+from tests.helpers.marts import build_marts, write_rules_project
+from tests.helpers.runs import DEMO_PEOPLE, DEMO_SEED, Published, settings_for
 
 # Runs record into a Dagster instance of the test session, never the project's own.
 _DAGSTER_HOME = Path(tempfile.mkdtemp(prefix="g2139-dagster-home-"))
 shutil.copy2(Path(__file__).parent.parent / ".dagster_home" / "dagster.yaml", _DAGSTER_HOME / "dagster.yaml")
 os.environ["DAGSTER_HOME"] = str(_DAGSTER_HOME)
 quiet_environment()
-
-
-@dataclass
-class Published:
-    settings: RunSettings
-    run_id: str
-
-    @property
-    def folder(self) -> Path:
-        return self.settings.output_dir / str(self.settings.performance_year)
-
-    def copy_to(self, destination: Path) -> Published:
-        """An independent copy (warehouse and publication) for a test that changes things."""
-        warehouse = destination / "warehouse.duckdb"
-        destination.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(self.settings.warehouse, warehouse)
-        shutil.copytree(self.settings.output_dir, destination / "published", symlinks=True)
-        settings = settings_for(self.settings.landing_dir, destination, warehouse=warehouse)
-        return Published(settings, self.run_id)
-
-
-def settings_for(landing: Path, root: Path, warehouse: Path | None = None) -> RunSettings:
-    return resolve_settings(
-        landing=str(landing),
-        output=str(root / "published"),
-        warehouse=str(warehouse or root / "warehouse.duckdb"),
-        as_of=AS_OF,
-        performance_year="2026",
-        environ={},
-    )
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +46,16 @@ def marts_copy(marts_warehouse, tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def default_demo(tmp_path_factory) -> tuple[Path, dict[str, int]]:
+    """The demo landing folder at its default size and seed (what `make demo` writes), read only,
+    and the counts `write_demo_landing` returned."""
+    from demo import write_demo_landing
+
+    root = tmp_path_factory.mktemp("default_demo") / "landing"
+    return root, write_demo_landing(root)
+
+
+@pytest.fixture(scope="session")
 def demo_landing(tmp_path_factory) -> Path:
     from demo import write_demo_landing
 
@@ -99,8 +75,9 @@ def published(demo_landing, tmp_path_factory) -> Published:
     return Published(settings, outcome.run_id)
 
 
-def tree_digest(folder: Path) -> dict[str, bytes]:
-    """Every file under a folder (following the release link) with its bytes."""
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
+@pytest.fixture(scope="session")
+def scenario_runs(tmp_path_factory):
+    """`g2139 run` of the named scenarios, one per as-of date, made when a test first asks."""
+    from tests.helpers.scenario_runs import Runs
+
+    return Runs(tmp_path_factory)

@@ -3,7 +3,7 @@ demo run's warehouse, whose relations give the unit tests their column types."""
 
 from __future__ import annotations
 
-from tests.dbt_unit import run_unit_tests
+from tests.helpers.dbt_unit import run_unit_tests
 
 
 def test_dbt_unit_tests_pass(published, tmp_path):

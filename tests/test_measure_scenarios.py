@@ -1,104 +1,36 @@
 """Named one-patient stories run through the real pipeline (`g2139 run`), one test per story.
 
-The expectations live in tests/scenarios.py and come from measure.md alone. The pipeline
-runs once per as-of date for the whole module (one warehouse for 2026-11-27, one for a
-past as-of date), and every scenario reads its own persons' rows of `marts.episodes`.
+The expectations live in tests/helpers/scenarios*.py and come from measure.md alone. The pipeline
+runs once per as-of date for the whole session (one warehouse for 2026-11-27, one for a past
+as-of date; fixture `scenario_runs`), and every scenario reads its own persons' rows of
+`marts.episodes`.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-import duckdb
 import pytest
 
-from orchestration.cli import main
-from tests.scenarios import (
+from tests.helpers.scenario_runs import SCENARIOS, Run, Runs, as_of_dates, scenarios_as_of
+from tests.helpers.scenarios import (
     ANY,
     FUSION,
     PERFORMANCE_YEAR,
     QUALITY_CODES,
     Episode,
     Scenario,
-    write_landing,
 )
-from tests.scenarios import SCENARIOS as FUSION_SCENARIOS
-from tests.scenarios import as_of_dates as _as_of_dates
-from tests.scenarios import scenarios_as_of as _scenarios_as_of
-from tests.scenarios_discectomy import DISCECTOMY_SCENARIOS
-
-SCENARIOS = FUSION_SCENARIOS + DISCECTOMY_SCENARIOS
-
-
-def scenarios_as_of(as_of: date) -> list[Scenario]:
-    return _scenarios_as_of(as_of, SCENARIOS)
-
-
-def as_of_dates() -> list[date]:
-    return _as_of_dates(SCENARIOS)
 
 LEFT_OUT_REASONS = ("unmapped_payer", "missing_birth_date", "conflicting_birth_date", "under_minimum_age")
 
 
-@dataclass
-class Run:
-    as_of: date
-    warehouse: Path
-    episodes: list[dict]
-    data_quality: list[dict]
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-class Runs:
-    """One pipeline run per as-of date, made on first use and shared by the module."""
-
-    def __init__(self, factory: pytest.TempPathFactory) -> None:
-        self._factory = factory
-        self._runs: dict[date, Run | Exception] = {}
-
-    def get(self, as_of: date) -> Run:
-        if as_of not in self._runs:
-            try:
-                self._runs[as_of] = self._run(as_of)
-            except Exception as error:  # remembered: a broken run fails every test at once
-                self._runs[as_of] = error
-        outcome = self._runs[as_of]
-        if isinstance(outcome, Exception):
-            pytest.fail(f"the pipeline run as of {as_of} failed: {outcome}", pytrace=False)
-        return outcome
-
-    def _run(self, as_of: date) -> Run:
-        root = self._factory.mktemp(f"scenarios-{as_of.isoformat()}")
-        landing = write_landing(root / "landing", scenarios_as_of(as_of))
-        warehouse = root / "warehouse.duckdb"
-        code = main([
-            "run",
-            "--landing", str(landing),
-            "--warehouse", str(warehouse),
-            "--output", str(root / "published"),
-            "--as-of", as_of.isoformat(),
-            "--performance-year", str(PERFORMANCE_YEAR),
-        ])
-        assert code == 0, f"g2139 run as of {as_of} exited with {code}"
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            episodes = _rows(con, "select * from marts.episodes")
-            data_quality = _rows(con, "select * from marts.data_quality")
-        return Run(as_of, warehouse, episodes, data_quality)
-
-
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    return Runs(tmp_path_factory)
+def runs(scenario_runs: Runs) -> Runs:
+    return scenario_runs
 
 
 def add_months(day: date, months: int) -> date:

@@ -16,8 +16,8 @@ from orchestration.cli import main
 from orchestration.gate.docs import prune_runs
 from orchestration.pipeline import run_log_path, run_pipeline
 from orchestration.resources import DBT_PROJECT_DIR
-from tests.conftest import tree_digest
-from tests.test_reporting_report import Tables
+from tests.helpers.reporting import Tables
+from tests.helpers.runs import tree_digest
 
 EPISODES = dg.AssetKey(["marts", "episodes"])
 

@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.pipeline import run_pipeline
-from tests.conftest import settings_for, tree_digest
+from tests.helpers.runs import settings_for, tree_digest
 
 GATE_SUITES = ("episodes_expectations", "measure_summary_expectations", "load_accounting_expectations")
 

@@ -16,8 +16,8 @@ from orchestration.publish import feeds
 from orchestration.publish.assets import publish
 from orchestration.publish.release import Release
 from orchestration.resources import G2139Settings, resolve_settings
-from tests.conftest import tree_digest
-from tests.marts_fixture import AS_OF, EPISODES, PAYERS, PERFORMANCE_YEAR
+from tests.helpers.marts import AS_OF, EPISODES, PAYERS, PERFORMANCE_YEAR
+from tests.helpers.runs import tree_digest
 
 CHECKS = [
     {"name": "marts/episodes: episodes_expectations", "passed": True, "detail": "all expectations passed"}

@@ -20,7 +20,7 @@ from orchestration.gate.validation import validate
 from orchestration.resources import parse_var_overrides
 from orchestration.rules import load_rules
 from orchestration.warehouse import DuckDBWarehouse
-from tests.scenarios import (
+from tests.helpers.scenarios import (
     AS_OF,
     AT_12_MONTHS,
     PERFORMANCE_YEAR,

@@ -14,8 +14,8 @@ import pytest
 
 from orchestration.engines.spark import SparkDbtTarget
 from orchestration.resources import RunSettings, SettingsError, resolve_settings
-from tests.conftest import AS_OF, DEMO_SEED, settings_for, tree_digest
-from tests.dbt_unit import run_unit_tests
+from tests.helpers.dbt_unit import run_unit_tests
+from tests.helpers.runs import AS_OF, DEMO_SEED, settings_for, tree_digest
 
 SPARK_DEMO_PEOPLE = 400
 # Differs between any two runs: the run's id and the time it was published.
