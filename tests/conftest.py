@@ -1,5 +1,10 @@
-"""Shared fixtures: a hand-made marts warehouse and rules project (stage tests), and one
-small demo landing folder with one published run of it (end-to-end tests)."""
+"""Markers and shared fixtures: a hand-made marts warehouse and rules project (stage tests), the
+demo landing folder, one published run of a small demo and the named scenarios' runs
+(end-to-end tests). Helpers that are not fixtures live in `tests/helpers/`.
+
+Tiers (CONTRIBUTING.md): `pipeline` marks a whole run of the pipeline, a dbt build or dbt
+on a full run's warehouse, a Dagster run; `spark` marks anything that starts Spark.
+`make test-fast` runs neither; `make test` runs everything."""
 
 from __future__ import annotations
 
@@ -20,6 +25,29 @@ _DAGSTER_HOME = Path(tempfile.mkdtemp(prefix="g2139-dagster-home-"))
 shutil.copy2(Path(__file__).parent.parent / ".dagster_home" / "dagster.yaml", _DAGSTER_HOME / "dagster.yaml")
 os.environ["DAGSTER_HOME"] = str(_DAGSTER_HOME)
 quiet_environment()
+
+MARKERS = {
+    "pipeline": "runs the whole pipeline (g2139 run, a Dagster job), a dbt build, or dbt on a full run",
+    "spark": "starts Spark (a JVM)",
+}
+# Fixtures that run the pipeline: a test asking for one is in the pipeline tier.
+PIPELINE_FIXTURES = {"published", "scenario_runs"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, description in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {description}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unmarked = [
+        item.nodeid
+        for item in items
+        if PIPELINE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and not item.get_closest_marker("pipeline")
+    ]
+    if unmarked:
+        raise pytest.UsageError("runs the pipeline without the `pipeline` marker: " + ", ".join(unmarked))
 
 
 @pytest.fixture(scope="session")

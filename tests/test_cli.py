@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from orchestration.cli import main
 
 
@@ -12,6 +14,7 @@ def run_args(tmp_path, landing) -> list[str]:
     ]  # fmt: skip
 
 
+@pytest.mark.pipeline
 def test_missing_landing_folder_fails_naming_it(tmp_path, capsys):
     assert main(run_args(tmp_path, tmp_path / "nowhere")) == 1
     err = capsys.readouterr().err
@@ -19,6 +22,7 @@ def test_missing_landing_folder_fails_naming_it(tmp_path, capsys):
     assert not (tmp_path / "out" / "2026").exists()
 
 
+@pytest.mark.pipeline
 def test_landing_without_claims_fails(tmp_path, capsys):
     (tmp_path / "landing" / "eligibility").mkdir(parents=True)
     (tmp_path / "landing" / "eligibility" / "e.csv").write_text("person_id,birth_date\nP1,1960-01-01\n")

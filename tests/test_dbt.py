@@ -3,7 +3,11 @@ demo run's warehouse, whose relations give the unit tests their column types."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers.dbt_unit import run_unit_tests
+
+pytestmark = pytest.mark.pipeline
 
 
 def test_dbt_unit_tests_pass(published, tmp_path):

@@ -14,10 +14,14 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from demo.fhir import observation, patient
 from orchestration.cli import main
 from tests.helpers.scenario_runs import Runs, as_of_dates
 from tests.helpers.scenarios import PERFORMANCE_YEAR
+
+pytestmark = pytest.mark.pipeline
 
 FEED_FILES = ("episodes.csv", "summary.json")
 

@@ -25,6 +25,8 @@ from tests.helpers.scenarios import (
     Scenario,
 )
 
+pytestmark = pytest.mark.pipeline
+
 LEFT_OUT_REASONS = ("unmapped_payer", "missing_birth_date", "conflicting_birth_date", "under_minimum_age")
 
 

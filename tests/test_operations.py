@@ -11,6 +11,7 @@ import subprocess
 
 import dagster as dg
 import duckdb
+import pytest
 
 from orchestration.cli import main
 from orchestration.gate.docs import prune_runs
@@ -29,6 +30,7 @@ def _cli(settings, as_of: str) -> int:
     )  # fmt: skip
 
 
+@pytest.mark.pipeline
 def test_two_cli_runs_with_dbt_parse_between_second_skips_in_one_line(published, tmp_path, capsys, caplog):
     copy = published.copy_to(tmp_path)
     assert _cli(copy.settings, "2026-11-28") == 0
@@ -56,6 +58,7 @@ def test_two_cli_runs_with_dbt_parse_between_second_skips_in_one_line(published,
     assert decision.startswith("skipped: nothing new since run " + first_id)
 
 
+@pytest.mark.pipeline
 def test_a_2025_backfill_beside_2026_keeps_each_year_to_itself(published, tmp_path):
     copy = published.copy_to(tmp_path)
     before = tree_digest(copy.folder)
@@ -78,6 +81,7 @@ def test_a_2025_backfill_beside_2026_keeps_each_year_to_itself(published, tmp_pa
     assert sorted(r.tags["dagster/partition"] for r in runs) == ["2025", "2026"]
 
 
+@pytest.mark.pipeline
 def test_dbt_assets_carry_row_counts_and_the_build_decision(published):
     instance = dg.DagsterInstance.get()
     record = instance.fetch_materializations(
@@ -90,6 +94,7 @@ def test_dbt_assets_carry_row_counts_and_the_build_decision(published):
     assert str(metadata["g2139/build_decision"].value).startswith("built: ")
 
 
+@pytest.mark.pipeline
 def test_warehouse_logs_and_validations_are_private(published):
     settings = published.settings
     assert oct(settings.warehouse.stat().st_mode & 0o777) == "0o600"
@@ -100,6 +105,7 @@ def test_warehouse_logs_and_validations_are_private(published):
         assert path.stat().st_mode & 0o077 == 0, path
 
 
+@pytest.mark.pipeline
 def test_data_docs_read_offline_with_run_id_and_asset_name(published):
     validations = published.settings.warehouse.parent / "validations" / published.run_id
     pages = list((validations / "episodes" / "data_docs" / "validations").rglob("*.html"))
@@ -120,6 +126,7 @@ def test_old_validation_runs_are_pruned_to_the_retention(tmp_path, monkeypatch):
     assert len(removed) == 7 and sorted(p.name for p in tmp_path.iterdir()) == ["run-7", "run-8", "run-9"]
 
 
+@pytest.mark.pipeline
 def test_published_report_numbers_equal_summary_json(published):
     tables = Tables((published.folder / "report.html").read_text()).tables
     payers = [p.parent.name for p in published.folder.glob("*/summary.json") if p.parent.name != "all_payers"]

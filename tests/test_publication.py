@@ -11,9 +11,12 @@ from datetime import date
 
 import dagster as dg
 import duckdb
+import pytest
 
 from orchestration.pipeline import run_pipeline
 from tests.helpers.runs import settings_for, tree_digest
+
+pytestmark = pytest.mark.pipeline
 
 GATE_SUITES = ("episodes_expectations", "measure_summary_expectations", "load_accounting_expectations")
 

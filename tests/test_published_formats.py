@@ -14,6 +14,8 @@ from fhir.resources.R4B.measurereport import MeasureReport
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+pytestmark = pytest.mark.pipeline
+
 STRATA = {"lumbarFusion", "lumbarDiscectomy"}
 
 

@@ -31,6 +31,8 @@ from tests.helpers.scenarios import (
     write_landing,
 )
 
+pytestmark = pytest.mark.pipeline
+
 OVERRIDES = {
     "one_year_met_max_score": "4.0",
     "improvement_met_min": "4",

@@ -56,6 +56,8 @@ def _manifest_without_run(content: bytes) -> dict:
     return manifest
 
 
+@pytest.mark.pipeline
+@pytest.mark.spark
 def test_spark_publishes_byte_identical_feeds(engine_runs):
     duckdb_files, spark_files = _published(engine_runs.duckdb), _published(engine_runs.spark)
     assert sorted(duckdb_files) == sorted(spark_files)
@@ -72,6 +74,8 @@ def test_spark_publishes_byte_identical_feeds(engine_runs):
     )
 
 
+@pytest.mark.pipeline
+@pytest.mark.spark
 def test_spark_warehouse_is_private_parquet(engine_runs):
     from orchestration.engines.spark import SparkSide
 
@@ -87,6 +91,8 @@ def test_spark_warehouse_is_private_parquet(engine_runs):
     assert "reason" in columns and "raw_row" not in columns
 
 
+@pytest.mark.pipeline
+@pytest.mark.spark
 def test_dbt_unit_tests_pass_on_spark(engine_runs, tmp_path):
     run_unit_tests(engine_runs.spark, tmp_path, timeout=900)
 

@@ -41,6 +41,8 @@ from tests.helpers.landing import (
     write_native_case,
 )
 
+pytestmark = pytest.mark.spark
+
 GOOD = "P0,2024-01-05,back,NRS,7,10"
 FLOAT_TEXT = re.compile(r"-?[0-9.]+[eE][+-]?[0-9]+")
 SCORED_HEADER = "assessment_id," + PAIN_HEADER
