@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from orchestration.resources import quiet_environment
 from orchestration.rules import Rules, load_rules
@@ -25,6 +26,11 @@ _DAGSTER_HOME = Path(tempfile.mkdtemp(prefix="g2139-dagster-home-"))
 shutil.copy2(Path(__file__).parent.parent / ".dagster_home" / "dagster.yaml", _DAGSTER_HOME / "dagster.yaml")
 os.environ["DAGSTER_HOME"] = str(_DAGSTER_HOME)
 quiet_environment()
+
+# Property tests draw the same examples on every run (CI is deterministic) and keep no
+# example database in the working tree; each test bounds its own `max_examples`.
+hypothesis_settings.register_profile("g2139", derandomize=True, database=None, deadline=None, print_blob=True)
+hypothesis_settings.load_profile("g2139")
 
 MARKERS = {
     "pipeline": "runs the whole pipeline (g2139 run, a Dagster job), a dbt build, or dbt on a full run",
