@@ -19,7 +19,7 @@ from hypothesis import settings as hypothesis_settings
 from orchestration.resources import quiet_environment
 from orchestration.rules import Rules, load_rules
 from tests.helpers.marts import build_marts, write_rules_project
-from tests.helpers.runs import DEMO_PEOPLE, DEMO_SEED, Published, settings_for
+from tests.helpers.runs import DEMO_PEOPLE, DEMO_SEED, NextDay, Published, settings_for
 
 # Runs record into a Dagster instance of the test session, never the project's own.
 _DAGSTER_HOME = Path(tempfile.mkdtemp(prefix="g2139-dagster-home-"))
@@ -37,7 +37,7 @@ MARKERS = {
     "spark": "starts Spark (a JVM)",
 }
 # Fixtures that run the pipeline: a test asking for one is in the pipeline tier.
-PIPELINE_FIXTURES = {"published", "scenario_runs"}
+PIPELINE_FIXTURES = {"published", "next_day", "scenario_runs"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -107,6 +107,56 @@ def published(demo_landing, tmp_path_factory) -> Published:
     outcome = run_pipeline(settings)
     assert outcome.success, outcome.failures
     return Published(settings, outcome.run_id)
+
+
+@pytest.fixture(scope="session")
+def next_day(published: Published, tmp_path_factory) -> NextDay:
+    """One nightly rebuild, shared: a copy of the demo run, run again one day later through
+    `g2139 run`; what the tests read is recorded right after the run, before any other run
+    can add to the Dagster instance."""
+    import contextlib
+    import dataclasses
+    import io
+    import json
+    from datetime import date
+
+    import dagster as dg
+    import duckdb
+
+    from orchestration.cli import main
+
+    copy = published.copy_to(tmp_path_factory.mktemp("next_day"))
+    settings = dataclasses.replace(copy.settings, as_of_date=date(2026, 11, 28))
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        seed_rows = con.execute("select count(*) from reference.lumbar_fusion").fetchone()[0]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main([
+            "run", "--landing", str(settings.landing_dir), "--warehouse", str(settings.warehouse),
+            "--output", str(settings.output_dir), "--as-of", settings.as_of_date.isoformat(),
+            "--performance-year", str(settings.performance_year),
+        ])  # fmt: skip
+    assert code == 0, "g2139 run one day later failed"
+    stdout = printed.getvalue().splitlines()
+    run_id = stdout[0].split()[2]  # "g2139 run <run id> as of ..."
+    manifest = json.loads((copy.folder / "manifest.json").read_text())
+    seed_key = dg.AssetKey(["reference", "lumbar_fusion"])
+    records = dg.DagsterInstance.get().fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=seed_key, asset_partitions=["2026"]), limit=1
+    )
+    seed = records.records[0]
+    assert seed.run_id == run_id
+    metadata = seed.asset_materialization.metadata
+    results = json.loads((settings.warehouse.parent / "dbt_target" / "run_results.json").read_text())
+    return NextDay(
+        run=Published(settings, run_id),
+        stdout=stdout,
+        manifest=manifest,
+        dbt_results=results["results"],
+        seed_decision=metadata["g2139/build_decision"].value,
+        seed_row_count=metadata["dagster/row_count"].value,
+        seed_rows_before=seed_rows,
+    )
 
 
 @pytest.fixture(scope="session")
