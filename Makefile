@@ -1,6 +1,8 @@
 # Two commands on a fresh machine with Python 3.11 (see README):
 #   make demo   set up, write demo data, run the pipeline on it
-#   make test   set up, run the whole test suite
+#   make test   set up, run the whole test suite (what CI runs)
+# and the inner loop while you work:
+#   make test-fast   the tests with no pipeline run and no Spark (CONTRIBUTING.md, "Tests")
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -14,7 +16,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 DEMO_DIR := data/demo
 
-.PHONY: setup demo test lint bench dagster clean
+.PHONY: setup demo test test-fast lint bench dagster clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +34,11 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# Stage tests on hand-made inputs, and the dbt unit tests on an empty build: no whole run
+# of the pipeline (marker `pipeline`), no Spark (marker `spark`).
+test-fast: setup
+	$(BIN)/python -m pytest -m "not pipeline and not spark"
 
 lint: setup
 	$(BIN)/ruff check orchestration expectations tests bench
