@@ -24,9 +24,17 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
 	touch $@
 
-# `@dbt_assets` needs a manifest at import: parse in setup, never commit it.
-setup: $(BIN)/.installed
+# `@dbt_assets` needs a manifest at import: parse in setup, never commit it. Parsed again
+# only when a file of the dbt project changed since.
+MANIFEST := dbt_project/target/manifest.json
+DBT_FILES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt_project/logs \) -prune \
+	-o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
+
+$(MANIFEST): $(BIN)/.installed $(DBT_FILES)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+	touch $@
+
+setup: $(MANIFEST)
 
 demo: setup
 	$(BIN)/g2139 demo-data --out $(DEMO_DIR)/landing
