@@ -25,8 +25,6 @@ from tests.helpers.scenarios import (
     Scenario,
 )
 
-pytestmark = pytest.mark.pipeline
-
 LEFT_OUT_REASONS = ("unmapped_payer", "missing_birth_date", "conflicting_birth_date", "under_minimum_age")
 
 
@@ -107,6 +105,7 @@ def _problems(row: dict, expected: Episode) -> list[str]:
 # ------------------------------------------------------------------------- one test per story
 
 
+@pytest.mark.pipeline
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_scenario(scenario: Scenario, runs: Runs) -> None:
     run = runs.get(scenario.as_of)
@@ -141,6 +140,7 @@ def test_no_person_belongs_to_two_scenarios() -> None:
             assert owners.setdefault(person, scenario.name) == scenario.name, person
 
 
+@pytest.mark.pipeline
 def test_mart_holds_exactly_the_expected_episodes(run: Run) -> None:
     expected = sorted(
         _expected_key(s, e) for s in scenarios_as_of(run.as_of) for e in s.expected
@@ -148,12 +148,14 @@ def test_mart_holds_exactly_the_expected_episodes(run: Run) -> None:
     assert sorted(_key(row) for row in run.episodes) == expected
 
 
+@pytest.mark.pipeline
 def test_episode_ids_unique(run: Run) -> None:
     ids = [row["episode_id"] for row in run.episodes]
     assert None not in ids
     assert len(ids) == len(set(ids))
 
 
+@pytest.mark.pipeline
 def test_quality_code_follows_outcome_and_g2139_flags_exactly_g2139(run: Run) -> None:
     for row in run.episodes:
         assert row["quality_code"] == QUALITY_CODES[row["stratum"]][row["outcome"]], row
@@ -161,6 +163,7 @@ def test_quality_code_follows_outcome_and_g2139_flags_exactly_g2139(run: Run) ->
     assert any(row["g2139"] for row in run.episodes) or run.as_of != as_of_dates()[-1]
 
 
+@pytest.mark.pipeline
 def test_is_final_when_as_of_after_the_follow_up_window(run: Run) -> None:
     """Fusion: final after procedure + 15 months; discectomy: after procedure + 140 days."""
     for row in run.episodes:
@@ -175,6 +178,7 @@ def test_is_final_when_as_of_after_the_follow_up_window(run: Run) -> None:
             assert row["is_final"], row
 
 
+@pytest.mark.pipeline
 def test_same_surgery_two_payers_same_clinical_content(runs: Runs) -> None:
     scenario = next(s for s in SCENARIOS if s.name == "same_surgery_two_payers")
     rows = [r for r in runs.get(scenario.as_of).episodes if r["person_id"] == scenario.person_id()]
@@ -185,6 +189,7 @@ def test_same_surgery_two_payers_same_clinical_content(runs: Runs) -> None:
     assert rows[0]["episode_id"] != rows[1]["episode_id"]
 
 
+@pytest.mark.pipeline
 def test_data_quality_counts_what_was_left_out(run: Run) -> None:
     expected: dict[tuple[str, str | None], list[int]] = defaultdict(lambda: [0, 0])
     for scenario in scenarios_as_of(run.as_of):
