@@ -1,6 +1,8 @@
 # Two commands on a fresh machine with Python 3.11 (see README):
 #   make demo   set up, write demo data, run the pipeline on it
-#   make test   set up, run the whole test suite
+#   make test   set up, run the whole test suite (what CI runs)
+# and the inner loop while you work:
+#   make test-fast   the tests with no pipeline run and no Spark (CONTRIBUTING.md, "Tests")
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -14,7 +16,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 DEMO_DIR := data/demo
 
-.PHONY: setup demo test lint bench dagster docs clean
+.PHONY: setup demo test test-fast lint bench dagster docs clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +24,17 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
 	touch $@
 
-# `@dbt_assets` needs a manifest at import: parse in setup, never commit it.
-setup: $(BIN)/.installed
+# `@dbt_assets` needs a manifest at import: parse in setup, never commit it. Parsed again
+# only when a file of the dbt project changed since.
+MANIFEST := dbt_project/target/manifest.json
+DBT_FILES := $(shell find dbt_project \( -path dbt_project/target -o -path dbt_project/logs \) -prune \
+	-o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.md' \) -print)
+
+$(MANIFEST): $(BIN)/.installed $(DBT_FILES)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+	touch $@
+
+setup: $(MANIFEST)
 
 demo: setup
 	$(BIN)/g2139 demo-data --out $(DEMO_DIR)/landing
@@ -32,6 +42,11 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# Stage tests on hand-made inputs, and the dbt unit tests on an empty build: no whole run
+# of the pipeline (marker `pipeline`), no Spark (marker `spark`).
+test-fast: setup
+	$(BIN)/python -m pytest -m "not pipeline and not spark"
 
 lint: setup
 	$(BIN)/ruff check orchestration expectations tests bench

@@ -132,6 +132,7 @@ def webhook(monkeypatch):
     server.server_close()
 
 
+@pytest.mark.pipeline
 def test_failing_check_gives_one_alert_row_and_one_webhook_post(published, tmp_path, monkeypatch, webhook):
     import great_expectations as gx
 

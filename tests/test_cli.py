@@ -47,6 +47,7 @@ def test_unusable_paths_and_year_fail_before_work_naming_the_setting(tmp_path, c
     assert sorted(p.name for p in tmp_path.iterdir()) == ["landing"]
 
 
+@pytest.mark.pipeline
 def test_landing_without_claims_fails_naming_the_folder_not_a_class(tmp_path, capsys):
     (tmp_path / "landing" / "eligibility").mkdir(parents=True)
     (tmp_path / "landing" / "eligibility" / "e.csv").write_text("person_id,birth_date\nP1,1960-01-01\n")

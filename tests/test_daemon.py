@@ -32,7 +32,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.automation.alerts import ENV_WEBHOOK
+from orchestration.automation.alerts import ALERTS_FILE, ENV_WEBHOOK
 from orchestration.automation.landing_sensor import ENV_SENSOR_INTERVAL, SETTLE_SECONDS
 from orchestration.resources import DBT_PROJECT_DIR, PROJECT_DAGSTER_HOME
 
@@ -220,12 +220,10 @@ def test_code_location_loads_with_schedule_and_sensors_running(dagster):
     assert schedules == {"nightly": "RUNNING"}
 
 
-def _alerts(warehouse: Path) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        try:
-            return con.execute("select run_id, failed_steps, failed_checks from ops.alerts").fetchall()
-        except duckdb.CatalogException:  # no alert yet: no table
-            return []
+def _alerts(folder: Path) -> list[dict]:
+    """The alerts recorded in the instance's alerts file (none yet: no file)."""
+    path = folder / "dagster_home" / ALERTS_FILE
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 def test_dropped_csv_then_ndjson_each_launch_a_run_that_publishes_then_a_failure_alerts_once(dagster):
@@ -261,7 +259,7 @@ def test_dropped_csv_then_ndjson_each_launch_a_run_that_publishes_then_a_failure
         )
     assert read["pain_score/2026-12/late_scores.csv"] == 1
     assert read["fhir/2026-12/Observation_late.ndjson"] == 1
-    assert _alerts(dagster.warehouse) == [] and _Webhook.received == []
+    assert _alerts(dagster.folder) == [] and _Webhook.received == []
 
     # A blocking check fails: the load accounting no longer balances for a file (the
     # warehouse changed behind the pipeline's back), and a new file starts a run.
@@ -274,11 +272,10 @@ def test_dropped_csv_then_ndjson_each_launch_a_run_that_publishes_then_a_failure
     runs = dagster.wait("the failing run", RUN_SECONDS, lambda: _finished(dagster, seen + 1))
     failed = runs[0]
     assert failed["status"] == "FAILURE" and not _published(failed)
-    [alert] = dagster.wait("the alert row", RUN_SECONDS, lambda: _alerts(dagster.warehouse))
-    run_id, steps, checks = alert
-    assert run_id == failed["runId"] and json.loads(steps) and json.loads(checks)
+    [alert] = dagster.wait("the alert", RUN_SECONDS, lambda: _alerts(dagster.folder))
+    assert alert["run_id"] == failed["runId"] and alert["failed_steps"] and alert["failed_checks"]
     dagster.wait("the webhook POST", 30, lambda: _Webhook.received)
     time.sleep(15)  # three more ticks of the failure sensor: still one alert, one POST
-    assert len(_alerts(dagster.warehouse)) == 1
+    assert len(_alerts(dagster.folder)) == 1
     [posted] = _Webhook.received
-    assert posted["run_id"] == failed["runId"] and posted["failed_checks"] == json.loads(checks)
+    assert posted["run_id"] == failed["runId"] and posted["failed_checks"] == alert["failed_checks"]

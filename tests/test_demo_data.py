@@ -15,15 +15,21 @@ from demo.bad_rows import BAD_ROWS, MIN_BAD_ROWS
 from demo.vocab import PAYER_SPELLINGS, UNMAPPED_PAYERS
 from demo.writer import DEFAULT_PEOPLE, write_demo_landing
 from orchestration.ingest.landing import MEDICAL_CLAIM
+from tests.helpers.demo import (
+    ADDON_CPT,
+    DISCECTOMY_PCS,
+    FUSION_PCS,
+    PRIMARY_CPT,
+    TABLES,
+    data_files,
+    matches,
+    read_table,
+    surgeries,
+    without_bad_rows,
+)
 
 SMALL = 400
 Landing = tuple[Path, dict[str, int]]  # the folder and the counts write_demo_landing returned
-TABLES = ("medical_claim", "eligibility", "pain_score")
-FUSION_CPT = {"22533", "22558", "22586", "22612", "22630", "22633"}
-DISCECTOMY_CPT = {"63005", "63012", "63017", "63030", "63042", "63047", "63056"}
-PRIMARY_CPT = FUSION_CPT | DISCECTOMY_CPT
-ADDON_CPT = {"22534", "22585", "22614", "22632", "22634", "63035", "63043", "63044", "63048", "63057"}
-FUSION_PCS, DISCECTOMY_PCS = {"0SG0", "0SG1", "0SG3"}, {"0SB2", "0SB4", "0ST2", "0ST4"}
 # The measure's spine_exclusion prefixes by reason (dots removed, upper case).
 EXCLUSION_PREFIXES = {
     "cancer": ("C412", "C7951", "C720", "C701", "C900"),
@@ -41,36 +47,6 @@ def _digests(root: Path) -> dict[str, str]:
     }
 
 
-def _data_files(root: Path, table: str) -> list[Path]:
-    """A table's chunk files, without the deliberate duplicate."""
-    return sorted(p for p in (root / table).iterdir() if p.name != "pain_score_resend.csv")
-
-
-def _read(path: Path) -> pd.DataFrame:
-    if path.suffix == ".parquet":
-        return pq.read_table(path).to_pandas().fillna("")
-    # Text as written: an empty cell stays "", never NaN.
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
-
-
-def _read_table(root: Path, table: str) -> pd.DataFrame:
-    return pd.concat([_read(p) for p in _data_files(root, table)], ignore_index=True)
-
-
-def _without_bad_rows(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    bad = pd.Series(False, index=frame.index)
-    for cells in BAD_ROWS[table].values():
-        bad |= _matches(frame, cells)
-    return frame[~bad]
-
-
-def _matches(frame: pd.DataFrame, cells: dict[str, str | None]) -> pd.Series:
-    mask = pd.Series(True, index=frame.index)
-    for column, value in cells.items():
-        mask &= frame[column] == ("" if value is None else value)
-    return mask
-
-
 def _age_on_october_1(birth: pd.Series, day: pd.Series) -> pd.Series:
     """Age on the 1 October on or before `day` (the measure's age rule)."""
     born, on = pd.to_datetime(birth), pd.to_datetime(day)
@@ -79,32 +55,20 @@ def _age_on_october_1(birth: pd.Series, day: pd.Series) -> pd.Series:
     return year - born.dt.year - birthday_after.astype(int)
 
 
-def _episodes(claims: pd.DataFrame) -> pd.DataFrame:
-    """person_id, date, stratum of each surgery billed on professional lines; fusion wins."""
-    primary = claims[claims["hcpcs_code"].isin(PRIMARY_CPT)]
-    surgery = primary.assign(fusion=primary["hcpcs_code"].isin(FUSION_CPT))
-    surgery = surgery.groupby(["person_id", "claim_line_start_date"], as_index=False)["fusion"].any()
-    stratum = surgery["fusion"].map({True: "fusion", False: "discectomy"})
-    return pd.DataFrame(
-        {"person_id": surgery["person_id"], "date": surgery["claim_line_start_date"], "stratum": stratum}
-    )
-
-
 @pytest.fixture(scope="module")
-def default_landing(tmp_path_factory: pytest.TempPathFactory) -> Landing:
-    root = tmp_path_factory.mktemp("demo") / "landing"
-    return root, write_demo_landing(root)
+def default_landing(default_demo: Landing) -> Landing:
+    return default_demo
 
 
 @pytest.fixture(scope="module")
 def frames(default_landing: Landing) -> dict[str, pd.DataFrame]:
     root, _ = default_landing
-    return {table: _read_table(root, table) for table in TABLES}
+    return {table: read_table(root, table) for table in TABLES}
 
 
 @pytest.fixture(scope="module")
 def good(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    return {table: _without_bad_rows(frame, table) for table, frame in frames.items()}
+    return {table: without_bad_rows(frame, table) for table, frame in frames.items()}
 
 
 # --- determinism ---
@@ -171,18 +135,18 @@ def test_chunked_layout_with_unique_ids(tmp_path: Path, monkeypatch: pytest.Monk
     assert {p.name for p in (tmp_path / "eligibility").iterdir()} == {
         f"eligibility_{i:03d}.csv" for i in range(3)
     }
-    claims = _read_table(tmp_path, "medical_claim")
+    claims = read_table(tmp_path, "medical_claim")
     assert not claims.duplicated(["claim_id", "claim_line_number"]).any()
     persons = set(claims["person_id"]) - {""}
     assert persons == {f"P{i:07d}" for i in range(1, 401)}
-    assert not _read_table(tmp_path, "pain_score")["assessment_id"].duplicated().any()
-    assert not _read_table(tmp_path, "functional_status")["assessment_id"].duplicated().any()
+    assert not read_table(tmp_path, "pain_score")["assessment_id"].duplicated().any()
+    assert not read_table(tmp_path, "functional_status")["assessment_id"].duplicated().any()
 
 
 def test_returned_counts_are_the_data_rows_in_the_files(default_landing: Landing) -> None:
     root, counts = default_landing
     lines = sum(len(p.read_bytes().splitlines()) for p in (root / "fhir").iterdir())
-    tables = {t: len(_read_table(root, t)) for t in (*TABLES, "functional_status")}
+    tables = {t: len(read_table(root, t)) for t in (*TABLES, "functional_status")}
     assert counts == {**tables, "fhir": lines}
 
 
@@ -191,7 +155,7 @@ def test_resend_is_a_byte_copy_of_the_smallest_pain_file(
 ) -> None:
     monkeypatch.setattr(writer, "CHUNK_PEOPLE", 150)
     write_demo_landing(tmp_path, people=400)
-    chunks = _data_files(tmp_path, "pain_score")
+    chunks = data_files(tmp_path, "pain_score")
     smallest = min(chunks, key=lambda p: p.stat().st_size)
     assert (tmp_path / "pain_score" / "pain_score_resend.csv").read_bytes() == smallest.read_bytes()
 
@@ -253,7 +217,7 @@ def test_every_bad_row_kind_is_present(frames: dict[str, pd.DataFrame]) -> None:
         frame = frames[table]
         total = 0
         for kind, cells in kinds.items():
-            found = int(_matches(frame, cells).sum())
+            found = int(matches(frame, cells).sum())
             assert found >= MIN_BAD_ROWS, (table, kind)
             total += found
         assert 0.001 <= total / len(frame) <= 0.01, table
@@ -265,7 +229,7 @@ def test_claim_lines_per_person_and_surgery_share(good: dict[str, pd.DataFrame])
     operated = claims.loc[claims["hcpcs_code"].isin(PRIMARY_CPT), "person_id"].nunique()
     assert 0.55 <= operated / DEFAULT_PEOPLE <= 0.65
     # Each stratum's surgeries span the denominator periods of PY 2024..2027, edges included.
-    episodes = _episodes(claims)
+    episodes = surgeries(claims)
     for stratum, first, last in (
         ("fusion", "2022-10-01", "2026-09-30"),
         ("discectomy", "2023-08-01", "2027-07-31"),

@@ -7,31 +7,29 @@ import pytest
 
 from demo.seeds import exclusion_prefixes
 from demo.vocab import PAYER_SPELLINGS
-from demo.writer import write_demo_landing
-from tests.test_demo_data import (
+from tests.helpers.demo import (
     DISCECTOMY_CPT,
     DISCECTOMY_PCS,
     FUSION_CPT,
     FUSION_PCS,
     PRIMARY_CPT,
-    _episodes,
-    _read_table,
-    _without_bad_rows,
+    read_table,
+    surgeries,
+    without_bad_rows,
 )
 
 AS_OF = "2026-11-27"  # the as-of date of the pipeline tests
 
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
-    root = tmp_path_factory.mktemp("demo") / "landing"
-    write_demo_landing(root)
-    return {t: _without_bad_rows(_read_table(root, t), t) for t in ("medical_claim", "pain_score")}
+def good(default_demo) -> dict[str, pd.DataFrame]:
+    root, _ = default_demo
+    return {t: without_bad_rows(read_table(root, t), t) for t in ("medical_claim", "pain_score")}
 
 
 def test_discectomies_outnumber_fusions_in_every_payer(good: dict[str, pd.DataFrame]) -> None:
     claims = good["medical_claim"]
-    episodes = _episodes(claims)
+    episodes = surgeries(claims)
     counts = episodes["stratum"].value_counts()
     assert 1.5 <= counts["discectomy"] / counts["fusion"] <= 2.0
     # Some fusions carry a discectomy/laminectomy the same day (the fusion wins).
@@ -67,7 +65,7 @@ def _normalised(pain: pd.DataFrame) -> pd.Series:
 
 
 def test_discectomy_scores_in_the_three_month_window_and_every_outcome(good: dict[str, pd.DataFrame]) -> None:
-    episodes = _episodes(good["medical_claim"])
+    episodes = surgeries(good["medical_claim"])
     episodes = episodes[episodes["stratum"] == "discectomy"].drop_duplicates(["person_id", "date"])
     pain = good["pain_score"]
     back = pain[(pain["body_site"] == "back") & (pain["assessment_date"] <= AS_OF)]
@@ -100,7 +98,7 @@ def test_discectomy_scores_in_the_three_month_window_and_every_outcome(good: dic
 
 def test_some_discectomies_are_excluded(good: dict[str, pd.DataFrame]) -> None:
     claims = good["medical_claim"]
-    episodes = _episodes(claims)
+    episodes = surgeries(claims)
     discectomy = episodes[episodes["stratum"] == "discectomy"]
     prefixes = tuple(p for group in exclusion_prefixes().values() for p in group)
     dx = claims.melt(["person_id", "claim_line_start_date"], [f"diagnosis_code_{i}" for i in range(1, 5)])

@@ -7,9 +7,13 @@ pipeline's #459 rows are also compared with the episode feed it published.
 
 from __future__ import annotations
 
+import pytest
+
 from bench.compare import differences, read_published, read_warehouse
 from bench.floor import run_floor, run_warehouse_floor
 from bench.pandas_reference import run_pandas
+
+pytestmark = pytest.mark.pipeline
 
 
 def test_floors_pandas_and_pipeline_agree_episode_by_episode(published, tmp_path):

@@ -14,10 +14,14 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from demo.fhir import observation, patient
 from orchestration.cli import main
-from tests.scenarios import PERFORMANCE_YEAR
-from tests.test_measure_scenarios import as_of_dates, scenarios_as_of, write_landing
+from tests.helpers.scenario_runs import Runs, as_of_dates
+from tests.helpers.scenarios import PERFORMANCE_YEAR
+
+pytestmark = pytest.mark.pipeline
 
 FEED_FILES = ("episodes.csv", "summary.json")
 
@@ -78,15 +82,15 @@ def _feeds(folder: Path) -> dict[str, bytes]:
     }
 
 
-def test_scores_as_csv_or_as_fhir_give_byte_identical_feeds(tmp_path):
-    as_of = max(as_of_dates())
-    csv_landing = write_landing(tmp_path / "csv" / "landing", scenarios_as_of(as_of))
+def test_scores_as_csv_or_as_fhir_give_byte_identical_feeds(scenario_runs: Runs, tmp_path):
+    # The CSV delivery is the measure scenarios' own run (shared); the FHIR one is run here.
+    csv_run = scenario_runs.get(max(as_of_dates()))
     fhir_landing = tmp_path / "fhir" / "landing"
-    shutil.copytree(csv_landing, fhir_landing)
+    shutil.copytree(csv_run.landing, fhir_landing)
     observations, patients = _as_fhir(fhir_landing)
     assert observations > 50 and patients > 10
-    from_csv = _feeds(_run(csv_landing, tmp_path / "csv", as_of))
-    from_fhir_folder = _run(fhir_landing, tmp_path / "fhir", as_of)
+    from_csv = _feeds(csv_run.published)
+    from_fhir_folder = _run(fhir_landing, tmp_path / "fhir", csv_run.as_of)
     from_fhir = _feeds(from_fhir_folder)
     assert len(from_csv) >= 10 and from_fhir.keys() == from_csv.keys()
     for name, content in from_csv.items():

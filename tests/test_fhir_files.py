@@ -14,7 +14,7 @@ from orchestration.ingest.fhir import load_fhir
 from orchestration.ingest.landing import LandingError
 from orchestration.ingest.landing_files import FileState
 from orchestration.ingest.landing_store import superseded_counts
-from tests.test_fhir_landing import obs, vas, write_lines
+from tests.helpers.fhir import obs, vas, write_lines
 
 NAME, SSN = "Zelda Quixote", "987-65-4321"
 PATIENT = {"resourceType": "Patient", "id": "P1", "birthDate": "1960-01-01"}

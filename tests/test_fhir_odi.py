@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from orchestration.ingest.fhir import load_fhir
-from tests.test_fhir_landing import LOINC, load_one, obs, write_lines
+from tests.helpers.fhir import LOINC, load_one, obs, write_lines
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from orchestration.pipeline import run_pipeline
-from tests.conftest import AS_OF, DEMO_SEED, Published, settings_for
-from tests.nights import differences, publication, run_killed_at
+from tests.helpers.nights import differences, publication, run_killed_at
+from tests.helpers.runs import AS_OF, DEMO_SEED, Published, settings_for
 
 pytestmark = pytest.mark.pipeline
 

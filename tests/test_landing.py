@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -16,52 +14,21 @@ from orchestration.ingest.landing import (
     LandingError,
     load_table,
 )
-
-PAIN_HEADER = "person_id,assessment_date,body_site,instrument,score,scale_max"
-CLAIM_HEADER = "claim_id,claim_line_number,person_id,payer,claim_line_start_date,hcpcs_code"
-ELIGIBILITY_HEADER = "person_id,birth_date"
-
-
-def write(landing: Path, table: str, name: str, text: str | bytes) -> Path:
-    folder = landing / table
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    if isinstance(text, str):
-        path.write_text(text, encoding="utf-8", newline="")
-    else:
-        path.write_bytes(text)
-    return path
+from tests.helpers.landing import (
+    BAD_CLAIM_ROWS,
+    BAD_PAIN_ROWS,
+    CLAIM_HEADER,
+    ELIGIBILITY_HEADER,
+    PAIN_HEADER,
+    quarantined,
+    write,
+)
 
 
 @pytest.fixture
 def con():
     with duckdb.connect() as connection:
         yield connection
-
-
-def quarantined(con) -> list[tuple]:
-    return con.execute(
-        "select row_number, column_name, reason from raw.quarantine order by row_number"
-    ).fetchall()
-
-
-BAD_PAIN_ROWS = [
-    ("P1,2024-13-45,back,NRS,7,10", "assessment_date", "unparseable_date"),
-    ("P1,yesterday,back,NRS,7,10", "assessment_date", "unparseable_date"),
-    ("P1,2024-01-05,back,NRS,seven,10", "score", "unparseable_number"),
-    ("P1,2024-01-05,back,NRS,7,ten", "scale_max", "unparseable_number"),
-    (",2024-01-05,back,NRS,7,10", "person_id", "missing_required_value"),
-    ("P1,,back,NRS,7,10", "assessment_date", "missing_required_value"),
-    ("P1,2024-01-05,back,NRS,,10", "score", "missing_required_value"),
-    ("P1,2024-01-05,back,NRS,11,10", "score", "score_out_of_range"),
-    ("P1,2024-01-05,back,VAS,140,100", "score", "score_out_of_range"),
-    ("P1,2024-01-05,back,NRS,-1,10", "score", "score_out_of_range"),
-    ("P1,2024-01-05,back,ODI,7,10", "instrument", "unknown_instrument"),
-    ("P1,2024-01-05,neck,NRS,7,10", "body_site", "unknown_body_site"),
-    ("P1,2024-01-05,back,VAS,3,5", "scale_max", "unknown_scale"),
-    ("P1,2024-01-05,back,NRS,70,100", "scale_max", "nrs_scale_mismatch"),
-    ("P1,2024-01-05,back", None, "malformed_csv_row"),
-]
 
 
 @pytest.mark.parametrize(
@@ -74,14 +41,6 @@ def test_bad_pain_score_row_is_quarantined_with_its_reason(tmp_path, con, row, c
     assert quarantined(con) == [(2, column, reason)]
     raw_row = con.execute("select raw_row from raw.quarantine").fetchone()[0]
     assert "P1" in raw_row or reason == "missing_required_value"
-
-
-BAD_CLAIM_ROWS = [
-    ("C1,1,,Aetna,2024-01-05,22612", "person_id", "missing_required_value"),
-    ("C1,1a,P1,Aetna,2024-01-05,22612", "claim_line_number", "unparseable_number"),
-    ("C1,1,P1,Aetna,2024-02-30,22612", "claim_line_start_date", "unparseable_date"),
-    ("C1,1,P1,,2024-01-05,22612", "payer", "missing_required_value"),
-]
 
 
 @pytest.mark.parametrize(("row", "column", "reason"), BAD_CLAIM_ROWS, ids=[r[2] for r in BAD_CLAIM_ROWS])

@@ -13,10 +13,8 @@ import pytest
 
 from orchestration.ingest.landing import load_table
 from orchestration.ingest.landing_spec import FUNCTIONAL_STATUS
-from tests.test_landing import quarantined, write
-
-ITEMS = ",".join(f"item_{i}" for i in range(1, 11))
-HEADER = f"assessment_id,person_id,assessment_date,instrument,version,score,{ITEMS}"
+from tests.helpers.functional_status import BAD_ROWS, HEADER, SCORED, row
+from tests.helpers.landing import quarantined, write
 
 
 @pytest.fixture
@@ -25,29 +23,12 @@ def con():
         yield connection
 
 
-def row(assessment: str, score: str = "", answers: str = ",,,,,,,,,", version: str = "2.1a",
-        instrument: str = "ODI") -> str:  # fmt: skip
-    return f"{assessment},P1,2025-01-15,{instrument},{version},{score},{answers}"
-
-
 def stored(con) -> dict[str, tuple]:
     rows = con.execute("select assessment_id, score, item_score from raw.functional_status").fetchall()
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
 # (assessment, answers, score the answers give): sum / (5 x answered) x 100, half up.
-SCORED = [
-    ("all_ten_sum_11", "1,1,1,1,1,1,1,1,1,2", Decimal(22)),
-    ("one_unanswered_sum_10_of_9", "1,1,1,1,1,1,1,1,2,", Decimal(22)),  # 22.22 -> 22
-    ("one_unanswered_rounds_half_up", "5,5,5,5,5,5,5,5,,0", Decimal(89)),  # 88.89 -> 89
-    ("nine_answered_sum_9_is_20", ",1,1,1,1,1,1,1,1,1", Decimal(20)),
-    ("a_fifth_of_a_percent_rounds_down", "1,0,0,0,0,0,0,0,0,", Decimal(2)),  # 2.22 -> 2
-    ("seven_tenths_rounds_up", "3,0,0,0,0,0,0,0,0,", Decimal(7)),  # 6.67 -> 7
-    ("all_zero", "0,0,0,0,0,0,0,0,0,0", Decimal(0)),
-    ("all_five", "5,5,5,5,5,5,5,5,5,5", Decimal(100)),
-]
-
-
 def test_the_score_from_section_answers_is_a_whole_percent_rounded_half_up(tmp_path, con):
     lines = [row(name, answers=answers) for name, answers, _ in SCORED]
     write(tmp_path, "functional_status", "f.csv", HEADER + "\n" + "\n".join(lines) + "\n")
@@ -71,18 +52,6 @@ def test_a_score_alone_is_kept_as_an_exact_decimal(tmp_path, con):
     [load] = load_table(con, tmp_path, FUNCTIONAL_STATUS, "run-1")
     assert load.rows_loaded == 1
     assert stored(con)["A"] == (Decimal("22.5"), None)
-
-
-BAD_ROWS = [
-    (row("V", score="40", version="2.0"), "version", "unsupported_version"),
-    (row("I", score="40", instrument="NDI"), "instrument", "unknown_instrument"),
-    (row("T", answers="1,1,1,1,1,1,1,1,,"), "item_1", "too_few_answers"),  # two unanswered
-    (row("N"), "item_1", "too_few_answers"),  # neither score nor answers
-    (row("D", score="30", answers="1,1,1,1,1,1,1,1,1,2"), "score", "score_disagrees_with_answers"),
-    (row("R", answers="6,1,1,1,1,1,1,1,1,1"), "item_1", "answer_out_of_range"),
-    (row("S", score="100.5"), "score", "score_out_of_range"),
-    (row("F", answers="1,1,1,1,1,1,1,1,1,1.5"), "item_10", "unparseable_number"),
-]
 
 
 @pytest.mark.parametrize(("line", "column", "reason"), BAD_ROWS, ids=[r[2] for r in BAD_ROWS])
@@ -116,19 +85,3 @@ def test_the_same_assessment_id_later_supersedes(tmp_path, con):
     assert stored(con) == {"A": (Decimal(20), None)}
 
 
-def deliver_functional_status(landing, delivery: int) -> None:
-    """ODI files for the two deliveries of tests/test_spark_landing.py (Spark must load them
-    as DuckDB does): every scored case, every bad row, a Parquet file of answers; then a
-    later score of the same assessment id."""
-    if delivery == 1:
-        lines = [row(name, answers=answers) for name, answers, _ in SCORED]
-        lines += [line for line, _, _ in BAD_ROWS]
-        write(landing, "functional_status", "odi.csv", HEADER + "\n" + "\n".join(lines) + "\n")
-        answers = {f"item_{i}": pa.array([2, None], pa.int64()) for i in range(1, 11)}
-        fixed = {"instrument": ["ODI", "ODI"], "version": ["2.1a", "2.1a"]}
-        table = pa.table({"assessment_id": ["PQ1", "PQ2"], "person_id": ["P2", "P3"], **fixed,
-                          "assessment_date": ["2025-01-16", "2025-01-17"],
-                          "score": pa.array([None, 35.5]), **answers})  # fmt: skip
-        pq.write_table(table, landing / "functional_status" / "answers.parquet")
-    else:
-        write(landing, "functional_status", "later.csv", HEADER + "\n" + row("all_zero", score="12") + "\n")

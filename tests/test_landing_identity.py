@@ -11,7 +11,7 @@ import pytest
 from orchestration.ingest import landing
 from orchestration.ingest.landing import DUPLICATE, MEDICAL_CLAIM, load_table
 from orchestration.ingest.landing_store import LOADED
-from tests.test_landing_settings import write_claims
+from tests.helpers.landing import write_claims
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 
 from orchestration.ingest import landing_read
 from orchestration.ingest.landing import PAIN_SCORE, LandingError, load_table
-from tests.test_landing import PAIN_HEADER, write
+from tests.helpers.landing import PAIN_HEADER, write
 
 NAME, SSN = "Zelda Quixote", "987-65-4321"
 SECRET = f"{NAME} {SSN}"

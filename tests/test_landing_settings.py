@@ -6,18 +6,9 @@ import duckdb
 import pytest
 
 from orchestration.ingest.landing import MEDICAL_CLAIM, LandingError, load_table
+from tests.helpers.landing import write_claims
 
-CLAIM_HEADER = "claim_id,claim_line_number,person_id,payer,claim_line_start_date,hcpcs_code"
 SETTINGS = "select current_setting('checkpoint_threshold'), current_setting('preserve_insertion_order')"
-
-
-def write_claims(folder, name: str, rows: int, bad_at: int = 0) -> None:
-    """``rows`` claims, C<k> on record k; record ``bad_at`` (when given) is not UTF-8."""
-    folder.mkdir(parents=True, exist_ok=True)
-    lines = [CLAIM_HEADER.encode()]
-    for k in range(1, rows + 1):
-        lines.append(f"C{k},1,P{k},payer,2024-01-01,".encode() + (b"\xff" if k == bad_at else b"X"))
-    (folder / name).write_bytes(b"\n".join(lines) + b"\n")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 
 from orchestration.ingest import landing_read
 from orchestration.ingest.landing import PAIN_SCORE, LandingError, load_table
-from tests.test_landing import PAIN_HEADER, quarantined, write
+from tests.helpers.landing import PAIN_HEADER, quarantined, write
 
 GOOD = "P0,2024-01-05,back,NRS,7,10"
 

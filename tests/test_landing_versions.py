@@ -13,7 +13,7 @@ from orchestration.ingest import landing, landing_files
 from orchestration.ingest.landing import ELIGIBILITY, MEDICAL_CLAIM, PAIN_SCORE, LandingError, load_table
 from orchestration.ingest.landing_files import FileState, plain_error
 from orchestration.ingest.landing_store import superseded_counts
-from tests.test_landing import CLAIM_HEADER, ELIGIBILITY_HEADER, PAIN_HEADER, quarantined, write
+from tests.helpers.landing import CLAIM_HEADER, ELIGIBILITY_HEADER, PAIN_HEADER, quarantined, write
 
 SCORED_HEADER = "assessment_id," + PAIN_HEADER
 

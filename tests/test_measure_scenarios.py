@@ -1,104 +1,36 @@
 """Named one-patient stories run through the real pipeline (`g2139 run`), one test per story.
 
-The expectations live in tests/scenarios.py and come from measure.md alone. The pipeline
-runs once per as-of date for the whole module (one warehouse for 2026-11-27, one for a
-past as-of date), and every scenario reads its own persons' rows of `marts.episodes`.
+The expectations live in tests/helpers/scenarios*.py and come from measure.md alone. The pipeline
+runs once per as-of date for the whole session (one warehouse for 2026-11-27, one for a past
+as-of date; fixture `scenario_runs`), and every scenario reads its own persons' rows of
+`marts.episodes`.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-import duckdb
 import pytest
 
-from orchestration.cli import main
-from tests.scenarios import (
+from tests.helpers.scenario_runs import SCENARIOS, Run, Runs, as_of_dates, scenarios_as_of
+from tests.helpers.scenarios import (
     ANY,
     FUSION,
     PERFORMANCE_YEAR,
     QUALITY_CODES,
     Episode,
     Scenario,
-    write_landing,
 )
-from tests.scenarios import SCENARIOS as FUSION_SCENARIOS
-from tests.scenarios import as_of_dates as _as_of_dates
-from tests.scenarios import scenarios_as_of as _scenarios_as_of
-from tests.scenarios_discectomy import DISCECTOMY_SCENARIOS
-
-SCENARIOS = FUSION_SCENARIOS + DISCECTOMY_SCENARIOS
-
-
-def scenarios_as_of(as_of: date) -> list[Scenario]:
-    return _scenarios_as_of(as_of, SCENARIOS)
-
-
-def as_of_dates() -> list[date]:
-    return _as_of_dates(SCENARIOS)
 
 LEFT_OUT_REASONS = ("unmapped_payer", "missing_birth_date", "conflicting_birth_date", "under_minimum_age")
 
 
-@dataclass
-class Run:
-    as_of: date
-    warehouse: Path
-    episodes: list[dict]
-    data_quality: list[dict]
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-class Runs:
-    """One pipeline run per as-of date, made on first use and shared by the module."""
-
-    def __init__(self, factory: pytest.TempPathFactory) -> None:
-        self._factory = factory
-        self._runs: dict[date, Run | Exception] = {}
-
-    def get(self, as_of: date) -> Run:
-        if as_of not in self._runs:
-            try:
-                self._runs[as_of] = self._run(as_of)
-            except Exception as error:  # remembered: a broken run fails every test at once
-                self._runs[as_of] = error
-        outcome = self._runs[as_of]
-        if isinstance(outcome, Exception):
-            pytest.fail(f"the pipeline run as of {as_of} failed: {outcome}", pytrace=False)
-        return outcome
-
-    def _run(self, as_of: date) -> Run:
-        root = self._factory.mktemp(f"scenarios-{as_of.isoformat()}")
-        landing = write_landing(root / "landing", scenarios_as_of(as_of))
-        warehouse = root / "warehouse.duckdb"
-        code = main([
-            "run",
-            "--landing", str(landing),
-            "--warehouse", str(warehouse),
-            "--output", str(root / "published"),
-            "--as-of", as_of.isoformat(),
-            "--performance-year", str(PERFORMANCE_YEAR),
-        ])
-        assert code == 0, f"g2139 run as of {as_of} exited with {code}"
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            episodes = _rows(con, "select * from marts.episodes")
-            data_quality = _rows(con, "select * from marts.data_quality")
-        return Run(as_of, warehouse, episodes, data_quality)
-
-
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    return Runs(tmp_path_factory)
+def runs(scenario_runs: Runs) -> Runs:
+    return scenario_runs
 
 
 def add_months(day: date, months: int) -> date:
@@ -173,6 +105,7 @@ def _problems(row: dict, expected: Episode) -> list[str]:
 # ------------------------------------------------------------------------- one test per story
 
 
+@pytest.mark.pipeline
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_scenario(scenario: Scenario, runs: Runs) -> None:
     run = runs.get(scenario.as_of)
@@ -207,6 +140,7 @@ def test_no_person_belongs_to_two_scenarios() -> None:
             assert owners.setdefault(person, scenario.name) == scenario.name, person
 
 
+@pytest.mark.pipeline
 def test_mart_holds_exactly_the_expected_episodes(run: Run) -> None:
     expected = sorted(
         _expected_key(s, e) for s in scenarios_as_of(run.as_of) for e in s.expected
@@ -214,12 +148,14 @@ def test_mart_holds_exactly_the_expected_episodes(run: Run) -> None:
     assert sorted(_key(row) for row in run.episodes) == expected
 
 
+@pytest.mark.pipeline
 def test_episode_ids_unique(run: Run) -> None:
     ids = [row["episode_id"] for row in run.episodes]
     assert None not in ids
     assert len(ids) == len(set(ids))
 
 
+@pytest.mark.pipeline
 def test_quality_code_follows_outcome_and_g2139_flags_exactly_g2139(run: Run) -> None:
     for row in run.episodes:
         assert row["quality_code"] == QUALITY_CODES[row["stratum"]][row["outcome"]], row
@@ -227,6 +163,7 @@ def test_quality_code_follows_outcome_and_g2139_flags_exactly_g2139(run: Run) ->
     assert any(row["g2139"] for row in run.episodes) or run.as_of != as_of_dates()[-1]
 
 
+@pytest.mark.pipeline
 def test_is_final_when_as_of_after_the_follow_up_window(run: Run) -> None:
     """Fusion: final after procedure + 15 months; discectomy: after procedure + 140 days."""
     for row in run.episodes:
@@ -241,6 +178,7 @@ def test_is_final_when_as_of_after_the_follow_up_window(run: Run) -> None:
             assert row["is_final"], row
 
 
+@pytest.mark.pipeline
 def test_same_surgery_two_payers_same_clinical_content(runs: Runs) -> None:
     scenario = next(s for s in SCENARIOS if s.name == "same_surgery_two_payers")
     rows = [r for r in runs.get(scenario.as_of).episodes if r["person_id"] == scenario.person_id()]
@@ -251,6 +189,7 @@ def test_same_surgery_two_payers_same_clinical_content(runs: Runs) -> None:
     assert rows[0]["episode_id"] != rows[1]["episode_id"]
 
 
+@pytest.mark.pipeline
 def test_data_quality_counts_what_was_left_out(run: Run) -> None:
     expected: dict[tuple[str, str | None], list[int]] = defaultdict(lambda: [0, 0])
     for scenario in scenarios_as_of(run.as_of):

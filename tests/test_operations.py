@@ -12,13 +12,14 @@ import subprocess
 
 import dagster as dg
 import duckdb
+import pytest
 
 from orchestration.cli import main
 from orchestration.gate.docs import prune_runs
 from orchestration.pipeline import run_log_path, run_pipeline
 from orchestration.resources import DBT_PROJECT_DIR
-from tests.conftest import tree_digest
-from tests.test_reporting_report import Tables
+from tests.helpers.reporting import Tables
+from tests.helpers.runs import NextDay, tree_digest
 
 EPISODES = dg.AssetKey(["marts", "episodes"])
 
@@ -30,11 +31,13 @@ def _cli(settings, as_of: str) -> int:
     )  # fmt: skip
 
 
-def test_two_cli_runs_with_dbt_parse_between_second_skips_in_one_line(published, tmp_path, capsys, caplog):
-    copy = published.copy_to(tmp_path)
-    assert _cli(copy.settings, "2026-11-28") == 0
-    built = capsys.readouterr().out.splitlines()
+@pytest.mark.pipeline
+def test_two_cli_runs_with_dbt_parse_between_second_skips_in_one_line(
+    next_day: NextDay, tmp_path, capsys, caplog
+):
+    built = next_day.stdout  # the first: `g2139 run` one night after the demo run
     assert len(built) > 3 and "published:" in built[-3]
+    copy = next_day.run.copy_to(tmp_path)
     subprocess.run(
         ["dbt", "parse", "--quiet",
          "--profiles-dir", "."], cwd=DBT_PROJECT_DIR, check=True,
@@ -62,6 +65,7 @@ def test_two_cli_runs_with_dbt_parse_between_second_skips_in_one_line(published,
     assert decision.startswith("skipped: nothing new since run " + first_id)
 
 
+@pytest.mark.pipeline
 def test_a_2025_backfill_beside_2026_keeps_each_year_to_itself(published, tmp_path):
     copy = published.copy_to(tmp_path)
     before = tree_digest(copy.folder)
@@ -84,6 +88,7 @@ def test_a_2025_backfill_beside_2026_keeps_each_year_to_itself(published, tmp_pa
     assert sorted(r.tags["dagster/partition"] for r in runs) == ["2025", "2026"]
 
 
+@pytest.mark.pipeline
 def test_dbt_assets_carry_row_counts_and_the_build_decision(published):
     instance = dg.DagsterInstance.get()
     record = instance.fetch_materializations(
@@ -96,6 +101,7 @@ def test_dbt_assets_carry_row_counts_and_the_build_decision(published):
     assert str(metadata["g2139/build_decision"].value).startswith("built: ")
 
 
+@pytest.mark.pipeline
 def test_warehouse_logs_and_validations_are_private(published):
     settings = published.settings
     assert oct(settings.warehouse.stat().st_mode & 0o777) == "0o600"
@@ -106,6 +112,7 @@ def test_warehouse_logs_and_validations_are_private(published):
         assert path.stat().st_mode & 0o077 == 0, path
 
 
+@pytest.mark.pipeline
 def test_data_docs_read_offline_with_run_id_and_asset_name(published):
     validations = published.settings.warehouse.parent / "validations" / published.run_id
     pages = list((validations / "episodes" / "data_docs" / "validations").rglob("*.html"))
@@ -126,6 +133,7 @@ def test_old_validation_runs_are_pruned_to_the_retention(tmp_path, monkeypatch):
     assert len(removed) == 7 and sorted(p.name for p in tmp_path.iterdir()) == ["run-7", "run-8", "run-9"]
 
 
+@pytest.mark.pipeline
 def test_published_report_numbers_equal_summary_json(published):
     tables = Tables((published.folder / "report.html").read_text()).tables
     payers = [p.parent.name for p in published.folder.glob("*/summary.json") if p.parent.name != "all_payers"]

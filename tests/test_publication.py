@@ -9,11 +9,13 @@ import json
 import shutil
 from datetime import date
 
-import dagster as dg
 import duckdb
+import pytest
 
 from orchestration.pipeline import run_pipeline
-from tests.conftest import settings_for, tree_digest
+from tests.helpers.runs import NextDay, settings_for, tree_digest
+
+pytestmark = pytest.mark.pipeline
 
 GATE_SUITES = ("episodes_expectations", "measure_summary_expectations", "load_accounting_expectations")
 
@@ -72,13 +74,11 @@ def test_nightly_run_without_new_files_skips_the_build_while_its_publication_is_
     assert again.published and tree_digest(copy.folder).keys() == before.keys()
 
 
-def test_a_new_as_of_date_rebuilds_and_republishes(published, tmp_path):
-    copy = published.copy_to(tmp_path)
-    next_day = dataclasses.replace(copy.settings, as_of_date=date(2026, 11, 28))
-    outcome = run_pipeline(next_day)
-    assert outcome.success and outcome.published, outcome.failures
-    manifest = json.loads((copy.folder / "manifest.json").read_text())
-    assert manifest["as_of_date"] == "2026-11-28" and manifest["run_id"] == outcome.run_id
+def test_a_new_as_of_date_rebuilds_and_republishes(next_day: NextDay):
+    manifest = next_day.manifest
+    assert manifest["as_of_date"] == "2026-11-28" and manifest["run_id"] == next_day.run.run_id
+    assert f"published: {next_day.run.folder}" in next_day.stdout
+    assert "model.g2139.episodes" in {r["unique_id"] for r in next_day.dbt_results}
 
 
 def _built_seeds(settings) -> set[str]:
@@ -86,34 +86,22 @@ def _built_seeds(settings) -> set[str]:
     return {r["unique_id"] for r in results["results"] if r["unique_id"].startswith("seed.")}
 
 
-def test_a_nightly_build_reuses_unchanged_reference_data_and_reloads_it_when_it_changes(published, tmp_path):
-    copy = published.copy_to(tmp_path)
-    with duckdb.connect(str(copy.settings.warehouse), read_only=True) as con:
-        before = con.execute("select count(*) from reference.lumbar_fusion").fetchone()[0]
-    next_day = dataclasses.replace(copy.settings, as_of_date=date(2026, 11, 28))
-    outcome = run_pipeline(next_day)
-    assert outcome.success and outcome.published, outcome.failures
+def test_a_nightly_build_reuses_unchanged_reference_data_and_reloads_it_when_it_changes(
+    published, next_day: NextDay, tmp_path
+):
     # Neither the seeds nor the tests on them ran again; the models did, and so did publication.
-    results = json.loads((copy.settings.warehouse.parent / "dbt_target" / "run_results.json").read_text())
-    ran = {r["unique_id"] for r in results["results"]}
-    assert not _built_seeds(copy.settings) and "model.g2139.episodes" in ran
+    ran = {r["unique_id"] for r in next_day.dbt_results}
+    assert not {uid for uid in ran if uid.startswith("seed.")} and "model.g2139.episodes" in ran
     assert not any("lumbar_fusion" in uid for uid in ran if uid.startswith("test."))
     # The tests comparing the night's marts with the seeds still ran.
     for test in ("relationships_episodes_payer__payer__ref_payer_alias_", "matches_quality_code_episodes",
                  "measure_summary_has_every_payer_and_stratum"):  # fmt: skip
         assert any(uid.startswith(f"test.g2139.{test}") for uid in ran), test
-    instance = dg.DagsterInstance.get()
-    seed_key = dg.AssetKey(["reference", "lumbar_fusion"])
-    seed = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=seed_key, asset_partitions=["2026"]), limit=1
-    ).records[0]
-    metadata = seed.asset_materialization.metadata
-    assert seed.run_id == outcome.run_id
-    reused = f"reused: reference data unchanged since run {published.run_id}"
-    assert metadata["g2139/build_decision"].value == reused
-    assert metadata["dagster/row_count"].value == before
+    assert next_day.seed_decision == f"reused: reference data unchanged since run {published.run_id}"
+    assert next_day.seed_row_count == next_day.seed_rows_before > 0
     # A rule override is reference state too (tests on seeds may read vars): reloaded.
-    overridden = dataclasses.replace(next_day, var_overrides={"improvement_met_min": 4.0})
+    copy = next_day.run.copy_to(tmp_path)
+    overridden = dataclasses.replace(copy.settings, var_overrides={"improvement_met_min": 4.0})
     assert run_pipeline(overridden).success
     assert "seed.g2139.lumbar_fusion" in _built_seeds(copy.settings)
     # Seed tables gone from the warehouse: reloaded, whatever the state says.

@@ -17,8 +17,8 @@ from orchestration.publish import feeds
 from orchestration.publish.assets import publish
 from orchestration.publish.release import Release
 from orchestration.resources import G2139Settings, resolve_settings
-from tests.conftest import tree_digest
-from tests.marts_fixture import AS_OF, EPISODES, FAMILY_OUTCOMES, PAYERS, PERFORMANCE_YEAR, build_marts
+from tests.helpers.marts import AS_OF, EPISODES, FAMILY_OUTCOMES, PAYERS, PERFORMANCE_YEAR, build_marts
+from tests.helpers.runs import tree_digest
 
 CHECKS = [
     {"name": "marts/episodes: episodes_expectations", "passed": True, "detail": "all expectations passed"}
@@ -142,11 +142,10 @@ def test_measure_feeds_hold_the_payers_episodes_with_their_own_outcomes(released
     assert read_measure_feed(folder, "uhc", "461") == []
 
 
-def test_headline_files_are_the_same_bytes_with_or_without_the_other_measures(
-    released, marts_warehouse, tmp_path
-):
+def test_headline_files_are_the_same_bytes_with_or_without_the_other_measures(released, tmp_path):
     """#459's payer files and all-payer summary do not change when #461 and #471 are added."""
-    alone = publish(settings(marts_warehouse, tmp_path), "run-459", CHECKS).folder
+    headline = build_marts(tmp_path / "headline.duckdb", measures=("459",))
+    alone = publish(settings(headline, tmp_path), "run-459", CHECKS).folder
     family = released[1].folder
     for path in [
         *(f"{p}/{n}" for p in PAYERS for n in ("episodes.csv", "summary.json")),

@@ -16,7 +16,9 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from orchestration.reporting.facts import headline_measure_id, with_measure_id
-from tests import deqm
+from tests.helpers import deqm
+
+pytestmark = pytest.mark.pipeline
 
 STRATA = {"lumbarFusion", "lumbarDiscectomy"}
 

@@ -13,7 +13,7 @@ import pytest
 
 from orchestration.reporting import absolute_path_failures, reporting_failures, schema_failures
 from orchestration.reporting.schemas import column_dictionary, generated_schemas, template_schemas
-from tests.test_reporting_formats import AS_OF, SEEDS, build, definition_rows, summary_rows
+from tests.helpers.reporting import AS_OF, SEEDS, build, definition_rows, summary_rows
 
 GROUP = "qpp/group/123456789.json"
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from fhir.resources.R4B.measurereport import MeasureReport
 
-from tests import deqm
-from tests.test_reporting_formats import build
+from tests.helpers import deqm
+from tests.helpers.reporting import build
 
 FIXTURES = Path(__file__).parent / "fixtures" / "qpp"
 GROUP, INDIVIDUAL = "qpp/group/123456789.json", "qpp/individual/123456789_1234567890.json"
@@ -230,7 +230,7 @@ def test_measures_strata_and_program_are_those_of_qpp_measures_data(files) -> No
 
 def test_the_qpp_mvp_seed_is_the_mvp_of_qpp_measures_data() -> None:
     from orchestration.reporting.qpp import read_mvps
-    from tests.test_reporting_formats import SEEDS
+    from tests.helpers.reporting import SEEDS
 
     (mvp,) = fixture("mvp-2026-M1425.json")
     family = {m["measureId"] for m in fixture("measures-data-2026-spine.json")}

@@ -10,13 +10,11 @@ import re
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
-from html.parser import HTMLParser
 
 import pytest
 
 from orchestration.reporting.report import build_report
-from tests.test_reporting_formats import _row as summary_row
-from tests.test_reporting_formats import definition_rows
+from tests.helpers.reporting import Tables, definition_rows, summary_row
 
 YEAR = 2025
 AS_OF = date(2026, 2, 15)
@@ -128,37 +126,6 @@ def build(history: list[dict] | None = None, shuffle: int | None = None) -> str:
     content = build_report(*inputs, performance_year=YEAR, as_of_date=AS_OF, met_max_score=3.0,
                            improvement_min=5.0, payer_names=PAYER_NAMES)  # fmt: skip
     return content.decode("utf-8")
-
-
-class Tables(HTMLParser):
-    """table id -> row data-id -> cells (a numeric cell's data-value, else its text)."""
-
-    def __init__(self, page: str) -> None:
-        super().__init__()
-        self.tables: dict[str, dict[str, list[str]]] = {}
-        self.table = self.row = None
-        self.cell: list[str] | None = None
-        self.feed(page)
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        a = dict(attrs)
-        if tag == "table":
-            self.table = self.tables.setdefault(a["id"].removeprefix("table-"), {})
-        elif tag == "tr" and "data-id" in a:
-            self.row = self.table.setdefault(a["data-id"], [])
-        elif tag in ("td", "th") and self.row is not None:
-            self.cell = [a["data-value"]] if "data-value" in a else []
-
-    def handle_data(self, data: str) -> None:
-        if self.cell is not None:
-            self.cell.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self.cell is not None and self.row is not None:
-            self.row.append(self.cell[0] if self.cell else "")
-            self.cell = None
-        elif tag == "tr":
-            self.row = None
 
 
 @pytest.fixture(scope="module")

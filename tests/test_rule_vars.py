@@ -21,7 +21,7 @@ from orchestration.gate.validation import validate
 from orchestration.resources import parse_var_overrides
 from orchestration.rules import load_rules
 from orchestration.warehouse import DuckDBWarehouse
-from tests.scenarios import (
+from tests.helpers.scenarios import (
     AS_OF,
     AT_12_MONTHS,
     PERFORMANCE_YEAR,
@@ -31,6 +31,8 @@ from tests.scenarios import (
     Score,
     write_landing,
 )
+
+pytestmark = pytest.mark.pipeline
 
 OVERRIDES = {
     "one_year_met_max_score": "4.0",

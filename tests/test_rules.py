@@ -6,7 +6,7 @@ import pytest
 
 from orchestration.resources import SettingsError
 from orchestration.rules import check_var_names, load_rules, project_vars
-from tests.marts_fixture import CODES, PAYERS
+from tests.helpers.marts import CODES, PAYERS
 
 
 def test_vars_seeds_and_payers(fixture_rules):

@@ -15,7 +15,7 @@ import pytest
 
 from orchestration import cli
 from orchestration.runlock import ENV_WAIT, lock_path
-from tests.conftest import AS_OF, DEMO_SEED, settings_for
+from tests.helpers.runs import AS_OF, DEMO_SEED, settings_for
 
 HOLD = (
     "import fcntl, os, sys, time\n"

@@ -1,7 +1,8 @@
 """The Spark engine publishes what the DuckDB engine publishes, byte for byte.
 
-One small demo (Spark's fixed cost, not the data, sets the time) is run once on each engine;
-the dbt unit tests then run on the Spark run's warehouse, as they do on DuckDB's (test_dbt.py).
+The session's demo run (fixture `published`, on DuckDB) is run again on Spark, on the same
+landing folder (Spark's fixed cost, not the data, sets the time); the dbt unit tests then run
+on the Spark run's warehouse, as they do on DuckDB's (test_dbt.py).
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ import pytest
 
 from orchestration.engines.spark import SparkDbtTarget
 from orchestration.resources import RunSettings, SettingsError, resolve_settings
-from tests.conftest import AS_OF, DEMO_SEED, settings_for, tree_digest
-from tests.dbt_unit import run_unit_tests
+from tests.helpers.dbt_unit import run_unit_tests
+from tests.helpers.runs import AS_OF, Published, settings_for, tree_digest
 
-SPARK_DEMO_PEOPLE = 400
 # Differs between any two runs: the run's id and the time it was published.
 RUN_FIELDS = ("run_id", "created_at", "engine")
 
@@ -29,20 +29,17 @@ class EngineRuns:
 
 
 @pytest.fixture(scope="session")
-def engine_runs(tmp_path_factory) -> EngineRuns:
-    from demo import write_demo_landing
+def engine_runs(published: Published, tmp_path_factory) -> EngineRuns:
     from orchestration.pipeline import run_pipeline
 
-    landing = tmp_path_factory.mktemp("spark_demo") / "landing"
-    write_demo_landing(landing, people=SPARK_DEMO_PEOPLE, seed=DEMO_SEED)
-    runs = {}
-    for engine in ("duckdb", "spark"):
-        settings = dataclasses.replace(settings_for(landing, tmp_path_factory.mktemp(engine)), engine=engine)
-        outcome = run_pipeline(settings)
-        assert outcome.success, (engine, outcome.failures)
-        assert outcome.published, engine
-        runs[engine] = settings
-    return EngineRuns(**runs)
+    spark = dataclasses.replace(
+        settings_for(published.settings.landing_dir, tmp_path_factory.mktemp("spark")), engine="spark"
+    )
+    outcome = run_pipeline(spark)
+    assert outcome.success, outcome.failures
+    assert outcome.published
+    assert published.settings.engine == "duckdb"
+    return EngineRuns(duckdb=published.settings, spark=spark)
 
 
 def _published(settings: RunSettings) -> dict[str, bytes]:
@@ -56,6 +53,8 @@ def _manifest_without_run(content: bytes) -> dict:
     return manifest
 
 
+@pytest.mark.pipeline
+@pytest.mark.spark
 def test_spark_publishes_byte_identical_feeds(engine_runs):
     duckdb_files, spark_files = _published(engine_runs.duckdb), _published(engine_runs.spark)
     assert sorted(duckdb_files) == sorted(spark_files)
@@ -72,6 +71,8 @@ def test_spark_publishes_byte_identical_feeds(engine_runs):
     )
 
 
+@pytest.mark.pipeline
+@pytest.mark.spark
 def test_spark_warehouse_is_private_parquet(engine_runs):
     from orchestration.engines.spark import SparkSide
 
@@ -87,6 +88,8 @@ def test_spark_warehouse_is_private_parquet(engine_runs):
     assert "reason" in columns and "raw_row" not in columns
 
 
+@pytest.mark.pipeline
+@pytest.mark.spark
 def test_dbt_unit_tests_pass_on_spark(engine_runs, tmp_path):
     run_unit_tests(engine_runs.spark, tmp_path, timeout=900)
 

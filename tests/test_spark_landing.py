@@ -30,16 +30,19 @@ from orchestration.engines.spark_dialect import SPARK
 from orchestration.engines.spark_versions import LOAD_PARTITION, partition_name
 from orchestration.ingest.landing import DUCKDB_ROWS, TABLES, LandingError, load_id_for, load_table
 from orchestration.warehouse import DuckDBWarehouse
-from tests.test_landing import (
+from tests.helpers.functional_status import deliver_functional_status
+from tests.helpers.landing import (
     BAD_CLAIM_ROWS,
     BAD_PAIN_ROWS,
     CLAIM_HEADER,
     ELIGIBILITY_HEADER,
+    NATIVE_CASES,
     PAIN_HEADER,
     write,
+    write_native_case,
 )
-from tests.test_landing_functional_status import deliver_functional_status
-from tests.test_landing_native import CASES, _write_case
+
+pytestmark = pytest.mark.spark
 
 GOOD = "P0,2024-01-05,back,NRS,7,10"
 FLOAT_TEXT = re.compile(r"-?[0-9.]+[eE][+-]?[0-9]+")
@@ -80,8 +83,8 @@ def first_delivery(landing: Path, scratch: Path) -> None:
     write(landing, "pain_score", "header_only.csv", PAIN_HEADER + "\r\n")
     scored = [f"A{i},P{i},2024-01-0{i},back,NRS,{i},10" for i in (1, 2, 3)]
     write(landing, "pain_score", "scored_1.csv", SCORED_HEADER + "\n" + "\n".join(scored) + "\n")
-    for index, case in enumerate(CASES):
-        _write_case(scratch, index, *case)
+    for index, case in enumerate(NATIVE_CASES):
+        write_native_case(scratch, index, *case)
     for path in (scratch / "native" / "pain_score").iterdir():
         shutil.copy(path, landing / "pain_score" / f"native_{path.name}")
     # Windows line ends: throughout, in a file the engines read as it is and in one with a

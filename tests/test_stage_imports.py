@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.import_graph import find_cycle, import_graph
+from tests.helpers.import_graph import find_cycle, import_graph
 
 PACKAGE = Path(__file__).resolve().parent.parent / "orchestration"
 STAGES = ("ingest", "transform", "gate", "publish")

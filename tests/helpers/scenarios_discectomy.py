@@ -8,7 +8,7 @@ target 2025-12-15 (+3 months); baseline window 2025-06-15..2025-09-15.
 
 from __future__ import annotations
 
-from tests.scenarios import (
+from tests.helpers.scenarios import (
     DISCECTOMY,
     FUSION,
     PAST_AS_OF,

@@ -1,5 +1,5 @@
 """A nightly run in its own process, killed (SIGKILL) at a named point: what a power cut or
-`kill -9` does. `python -m tests.kill_run <point> <landing> <root> <as-of>` (the folders of
+`kill -9` does. `python -m tests.helpers.kill_run <point> <landing> <root> <as-of>` (the folders of
 `conftest.settings_for`); the tests that use it
 check what the next run makes of the warehouse and publication left behind."""
 

@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).parent / "fixtures" / "deqm"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "deqm"
 PROFILE = "StructureDefinition-summary-measurereport-deqm.json"
 # Codes of the value sets the profile binds as required (FHIR R4 4.0.1).
 VALUE_SETS = {

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import AS_OF, tree_digest
+from tests.helpers.runs import AS_OF, tree_digest
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -34,9 +34,9 @@ def differences(left: dict[str, bytes], right: dict[str, bytes]) -> list[str]:
 
 
 def run_killed_at(point: str, landing: Path, root: Path, as_of: str = AS_OF) -> subprocess.CompletedProcess:
-    """The nightly run in another process, killed (SIGKILL) at ``point`` (tests/kill_run.py)."""
+    """The nightly run in another process, killed (SIGKILL) at ``point`` (tests/helpers/kill_run.py)."""
     return subprocess.run(
-        [sys.executable, "-m", "tests.kill_run", point, str(landing), str(root), as_of],
+        [sys.executable, "-m", "tests.helpers.kill_run", point, str(landing), str(root), as_of],
         cwd=ROOT,
         env=os.environ.copy(),
         capture_output=True,

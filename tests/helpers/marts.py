@@ -136,11 +136,11 @@ def _summary_row(level: str, level_id: str, payer: str | None, stratum: str, row
 MEASURE_IDS = ("459", "461", "471")
 
 
-def episode_measures_frame(episodes: pd.DataFrame) -> pd.DataFrame:
+def episode_measures_frame(episodes: pd.DataFrame, measures: tuple[str, ...] = MEASURE_IDS) -> pd.DataFrame:
     """Every episode once per measure; #461 and #471 with the same values and no code."""
     frame = episodes.rename(columns={"one_year_date": "followup_date", "one_year_score": "followup_score"})
     parts = []
-    for measure in MEASURE_IDS:
+    for measure in measures:
         part = frame.assign(measure_id=measure)
         if measure != "459":
             part["quality_code"] = None
@@ -272,18 +272,19 @@ def family_definition_frame() -> pd.DataFrame:
     return pd.concat([headline, *others], ignore_index=True)
 
 
-def build_marts(warehouse: Path, family: bool = False) -> Path:
-    """The seven marts in a fresh DuckDB file (and nothing else: no raw, no reference): every
-    measure with #459's outcomes, or with `family`, each measure with outcomes of its own."""
+def build_marts(warehouse: Path, family: bool = False, measures: tuple[str, ...] = MEASURE_IDS) -> Path:
+    """The seven marts in a fresh DuckDB file (and nothing else: no raw, no reference): the
+    `measures` with #459's outcomes, or with `family`, each measure with outcomes of its own."""
     episodes = episodes_frame()
     if family:
         measures = family_episode_measures_frame(episodes)
         summary = family_summary_frame(measures)
         definition = family_definition_frame()
     else:
-        measures = episode_measures_frame(episodes)
-        summary = summary_frame(episodes)
-        definition = definition_frame()
+        definition = family_definition_frame()
+        definition = definition[definition["measure_id"].isin(measures)]
+        summary = summary_frame(episodes, measures=measures)
+        measures = episode_measures_frame(episodes, measures=measures)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema marts")
         casts = ", ".join(
