@@ -12,9 +12,12 @@ import sys
 
 import dagster as dg
 import duckdb
+import pytest
 
 from orchestration.resources import DBT_PROJECT_DIR
 from orchestration.transform.project import dbt_project
+
+pytestmark = pytest.mark.pipeline
 
 FEEDS = dg.AssetKey(["feeds", "payer_feeds"])
 LINEAGE = "dagster/column_lineage"
