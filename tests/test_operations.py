@@ -141,7 +141,7 @@ def test_published_report_numbers_equal_summary_json(published):
     for payer in payers:
         summary = json.loads((published.folder / payer / "summary.json").read_text())
         for stratum, numbers in summary["strata"].items():
-            cells = tables[f"rates-{stratum}"][payer]
+            cells = tables[f"rates-{summary['measure']['id']}-{stratum}"][payer]
             keys = ("episodes", "pending", "excluded", "eligible_population", "performance_met")
             assert [int(c) for c in cells[1:6]] == [numbers[k] for k in keys], (payer, stratum)
             rate = numbers["performance_rate"]
