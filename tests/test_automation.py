@@ -174,7 +174,13 @@ def test_failing_check_gives_one_alert_row_and_one_webhook_post(published, tmp_p
 def test_freshness_checks_cover_raw_tables_and_feeds_outside_the_nightly_job():
     graph = defs.resolve_asset_graph()
     fresh = {key.asset_key.to_user_string() for key in graph.asset_check_keys if "freshness" in key.name}
-    assert fresh == {"raw/medical_claim", "raw/eligibility", "raw/pain_score", "feeds/payer_feeds"}
+    assert fresh == {
+        "raw/medical_claim",
+        "raw/eligibility",
+        "raw/pain_score",
+        "raw/functional_status",
+        "feeds/payer_feeds",
+    }
     job_checks = {
         key.name for key in defs.resolve_job_def("nightly").asset_layer.asset_graph.asset_check_keys
     }

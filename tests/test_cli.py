@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 
@@ -12,6 +11,7 @@ import pytest
 
 from orchestration.automation.alerts import alerts_path
 from orchestration.cli import main
+from tests.helpers.runs import without_progress
 
 
 def run_args(tmp_path, landing) -> list[str]:
@@ -128,8 +128,7 @@ def test_an_unusable_warehouse_fails_in_one_line_and_its_alert_is_still_recorded
             holder.wait()
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err and out == ""
-    # Past the run's progress (one plain line per stage that ran, ending in its time):
-    lines = [line for line in err.splitlines() if not re.search(r", \d+\.\d s$", line)]
+    lines = without_progress(err)
     assert lines[0] == "g2139 run failed; nothing was published." and len(lines) == 2, err
     assert str(warehouse) in lines[1] or "w.duckdb" in lines[1], lines[1]
     [alert] = [json.loads(line) for line in alerts.read_text().splitlines()[len(before) :]]

@@ -19,7 +19,7 @@ import pytest
 
 from orchestration.pipeline import run_pipeline
 from tests.helpers.nights import differences, publication, run_killed_at
-from tests.helpers.runs import AS_OF, DEMO_SEED, Published, settings_for
+from tests.helpers.runs import AS_OF, DEMO_SEED, Published, settings_for, without_progress
 
 pytestmark = pytest.mark.pipeline
 
@@ -121,6 +121,6 @@ def test_ctrl_c_while_dbt_builds_says_so_in_one_line(deliveries, tmp_path):
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
     assert run.returncode == 130
-    [line] = err.splitlines()
+    [line] = without_progress(err)
     assert out == "" and re.fullmatch(r"g2139 run [0-9a-f-]{36} interrupted; nothing was published\.", line)
     assert not (tmp_path / "published" / "2026").exists()

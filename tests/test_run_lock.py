@@ -15,7 +15,7 @@ import pytest
 
 from orchestration import cli
 from orchestration.runlock import ENV_WAIT, lock_path
-from tests.helpers.runs import AS_OF, DEMO_SEED, settings_for
+from tests.helpers.runs import AS_OF, DEMO_SEED, settings_for, without_progress
 
 HOLD = (
     "import fcntl, os, sys, time\n"
@@ -54,7 +54,7 @@ def test_a_second_cli_run_waits_then_refuses_in_one_line(
     assert cli.main(run_args(tmp_path / "landing", tmp_path)) == 1
     out, err = capsys.readouterr()
     warehouse = held_by_another_process
-    assert err.splitlines() == [
+    assert without_progress(err) == [
         f"g2139: another run is using {warehouse}; waiting up to 0.5 s for it to finish",
         f"g2139 run: another run is still using {warehouse} after 0.5 s; "
         "nothing was done: run again when it has finished",
@@ -106,7 +106,7 @@ def test_two_runs_on_one_warehouse_run_one_after_the_other(tmp_path, capsys, mon
     assert first.returncode == 0, err[-2000:]
     assert "published:" in out
     second_out, second_err = capsys.readouterr()
-    assert second_err.splitlines() == [
+    assert without_progress(second_err) == [
         f"g2139: another run is using {warehouse}; waiting up to 600 s for it to finish"
     ]
     # The second ran after the first, on what it had published: nothing new.

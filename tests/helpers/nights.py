@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.helpers.runs import AS_OF, tree_digest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the project: `python -m tests.helpers...` from there
 RUN_ID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 

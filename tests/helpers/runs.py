@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,3 +64,8 @@ class NextDay:
     seed_decision: str  # the build decision recorded on seed lumbar_fusion's materialization
     seed_row_count: int  # the row count recorded there
     seed_rows_before: int  # the seed's rows in the warehouse before the run
+
+
+def without_progress(err: str) -> list[str]:
+    """A run's stderr lines past its progress (one plain line per stage, ending in its time)."""
+    return [line for line in err.splitlines() if not re.search(r", \d+\.\d s$", line)]
